@@ -6,6 +6,7 @@ Used by the root conftest.py (one test per page) and by the negative tests.
 from __future__ import annotations
 
 import functools
+import linecache
 import os
 import re
 import textwrap
@@ -67,5 +68,7 @@ def run_page(text: str, name: str) -> dict:
     """Execute the Python blocks of an (already expanded) page in one namespace, in order."""
     namespace: dict = {"__name__": "__page__"}
     for lineno, code in python_blocks(text):
-        exec(compile(code, f"{name} (block at expanded line {lineno})", "exec"), namespace)
+        filename = f"{name} (block at expanded line {lineno})"
+        linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+        exec(compile(code, filename, "exec"), namespace)
     return namespace

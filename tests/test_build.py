@@ -1,0 +1,100 @@
+"""The site builds with --strict, renders every formula, and loads nothing from another host."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+from conftest import ROOT, html_pages, strip_code
+
+# <link rel=...> values that make the browser fetch something.
+FETCHING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "prefetch",
+                 "modulepreload", "manifest", "preconnect", "dns-prefetch", "mask-icon"}
+
+
+class LoadedURLs(HTMLParser):
+    """Collect every URL an HTML page makes the browser load (not prose links)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and FETCHING_RELS & set((a.get("rel") or "").lower().split()):
+            self.urls.append(a.get("href") or "")
+        for attr in ("src", "data", "poster"):
+            if tag in {"script", "img", "iframe", "source", "video", "audio", "embed", "object", "track",
+                       "input"} and a.get(attr):
+                self.urls.append(a[attr])
+        if a.get("srcset"):
+            self.urls += [part.split()[0] for part in a["srcset"].split(",") if part.strip()]
+        if a.get("style"):
+            self.urls += css_urls(a["style"])
+
+
+def css_urls(css: str) -> list[str]:
+    return re.findall(r"url\(\s*['\"]?([^'\")]+)", css) + re.findall(r"@import\s+['\"]([^'\"]+)", css)
+
+
+def is_remote(url: str) -> bool:
+    parsed = urlparse(url.strip())
+    return bool(parsed.netloc) or parsed.scheme not in ("", "data", "blob")
+
+
+def test_strict_build_produces_every_nav_page(site_dir: Path):
+    assert (site_dir / "index.html").exists()
+    assert (site_dir / "affine-layer" / "index.html").exists()
+    assert (site_dir / "assets" / "katex" / "katex.min.css").exists()
+    assert (site_dir / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").exists()
+
+
+def test_nothing_is_loaded_from_another_host(site_dir: Path):
+    offenders = []
+    for page in html_pages(site_dir):
+        parser = LoadedURLs()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for style in re.findall(r"<style\b[^>]*>(.*?)</style>", page.read_text(encoding="utf-8"), re.DOTALL):
+            parser.urls += css_urls(style)
+        offenders += [f"{page.relative_to(site_dir)}: {u}" for u in parser.urls if is_remote(u)]
+    for sheet in site_dir.rglob("*.css"):
+        offenders += [f"{sheet.relative_to(site_dir)}: {u}" for u in css_urls(sheet.read_text(encoding="utf-8"))
+                      if is_remote(u)]
+    assert not offenders, "remote resources:\n" + "\n".join(offenders)
+
+
+def test_the_checker_sees_remote_resources():
+    parser = LoadedURLs()
+    parser.feed('<link rel="stylesheet" href="https://cdn.example/x.css"><script src="//cdn.example/k.js">'
+                '</script><img src="pic.png"><a href="https://cited.example/">a citation</a>'
+                '<link rel="canonical" href="https://site.example/">')
+    assert [u for u in parser.urls if is_remote(u)] == ["https://cdn.example/x.css", "//cdn.example/k.js"]
+    assert css_urls("@font-face{src:url(https://fonts.example/f.woff2)}") == ["https://fonts.example/f.woff2"]
+
+
+def test_every_formula_is_typeset(site_dir: Path):
+    """No TeX delimiter survives outside code, and every formula carries MathML."""
+    leftovers = []
+    for page in html_pages(site_dir):
+        html = page.read_text(encoding="utf-8")
+        text = strip_code(html)
+        text = re.sub(r"<annotation\b.*?</annotation>", "", text, flags=re.DOTALL)
+        for pattern in (r"\\\(", r"\\\[", r"\$\$", r'class="arithmatex">\\'):
+            if re.search(pattern, text):
+                leftovers.append(f"{page.relative_to(site_dir)}: {pattern}")
+        assert html.count('class="katex"') == html.count('class="katex-mathml"'), page
+    assert not leftovers, "raw TeX left in:\n" + "\n".join(leftovers)
+
+
+def test_pages_with_math_have_math(site_dir: Path):
+    affine = (site_dir / "affine-layer" / "index.html").read_text(encoding="utf-8")
+    assert affine.count('class="katex"') >= 3
+    assert "<math" in affine  # MathML for screen readers
+
+
+def test_no_third_party_file_is_committed():
+    committed = [p for p in (ROOT / "docs").rglob("*") if p.suffix in {".woff", ".woff2", ".ttf", ".js"}
+                 or p.name.startswith("katex")]
+    assert not committed, committed

@@ -1,0 +1,96 @@
+"""Negative cases: the checks catch a wrong worked number, a missing snippet and bad math."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pymdownx.snippets import SnippetMissingError
+
+from conftest import ROOT, mkdocs_build
+from markdown_code import expand, python_blocks, run_page
+
+WORKED = re.compile(r'^(?P<indent>[ \t]*)!!! success "Worked answer[^"]*"', re.MULTILINE)
+NUMBER = re.compile(r"(?<![\w.=])(\d+(?:\.\d+)?)(?![\w.])")
+
+
+def worked_answer_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of every "Worked answer" admonition body."""
+    spans = []
+    for m in WORKED.finditer(text):
+        indent = len(m.group("indent"))
+        end, pos = len(text), m.end()
+        for line in re.finditer(r"^.*$", text[pos:], re.MULTILINE):
+            stripped = line.group(0)
+            if stripped.strip() and len(stripped) - len(stripped.lstrip()) <= indent:
+                end = pos + line.start()
+                break
+        spans.append((m.end(), end))
+    return spans
+
+
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+WORKED_PAGES = [p for p in PAGES if WORKED.search(p.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("page", WORKED_PAGES, ids=lambda p: p.name)
+def test_a_wrong_worked_number_fails_the_page(page: Path):
+    """In every worked-answer block, changing an asserted number makes the page's code fail."""
+    text = expand(page.read_text(encoding="utf-8"))
+    for start, end in worked_answer_blocks(text):
+        block = text[start:end]
+        assert_lines = [m for m in re.finditer(r"^.*assert.*$", block, re.MULTILINE)]
+        assert assert_lines, f"{page.name}: a worked answer at offset {start} asserts nothing"
+        line = assert_lines[0]
+        # the expected values follow the first comma of an assert_* call, or the == of a bare assert
+        split = line.group(0).find(",") if "assert_" in line.group(0) else line.group(0).find("==")
+        numbers = [n for n in NUMBER.finditer(line.group(0)) if n.start() > split]
+        assert numbers, f"{page.name}: no literal expected value in {line.group(0).strip()!r}"
+        n = numbers[0]
+        at = start + line.start() + n.start()
+        wrong = text[:at] + str(float(n.group(1)) + 1) + text[at + len(n.group(1)):]
+        with pytest.raises(AssertionError):
+            run_page(wrong, page.name)
+
+
+def test_a_wrong_worked_number_in_a_made_up_page_fails():
+    page = '```python\nimport numpy as np\nX = np.array([[0., 1.], [2., 3.]])\n```\n\n' \
+           '!!! success "Worked answer"\n    ```python\n    assert ((X @ np.ones((2, 2))) ** 2).sum() == {}\n    ```\n'
+    run_page(expand(page.format(52.0)), "made-up.md")
+    with pytest.raises(AssertionError):
+        run_page(expand(page.format(53.0)), "made-up.md")
+
+
+def test_a_missing_snippet_fails_the_page_collector():
+    with pytest.raises(SnippetMissingError):
+        expand('```python\n--8<-- "snippets/no_such_file.py"\n```\n')
+
+
+def test_a_missing_snippet_fails_the_build(mini_project, tmp_path):
+    config = mini_project('# Page\n\n```python\n--8<-- "snippets/no_such_file.py"\n```\n')
+    proc = mkdocs_build(config, tmp_path / "out")
+    assert proc.returncode != 0
+    assert "no_such_file.py" in proc.stderr
+
+
+def test_a_malformed_formula_fails_the_build_naming_page_and_formula(mini_project, tmp_path):
+    config = mini_project("# Page\n\nFine: $x^2$. Broken: $\\frac{1}{$.\n", name="broken-math.md")
+    proc = mkdocs_build(config, tmp_path / "out")
+    assert proc.returncode != 0
+    assert "broken-math.md" in proc.stderr and "\\\\frac{1}{" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_good_mini_project_builds(mini_project, tmp_path):
+    """The two failures above are caused by the planted faults, not by the mini project."""
+    config = mini_project("# Page\n\n$$\nY = XW + \\mathbf{1} b\n$$\n")
+    proc = mkdocs_build(config, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'class="katex-display"' in (tmp_path / "out" / "page" / "index.html").read_text()
+
+
+def test_code_blocks_are_found_inside_admonitions_and_tabs():
+    text = '!!! note\n    ```python\n    a = 1\n    ```\n\n=== "Rows: Y = XW + b"\n\n    ``` py\n    b = a + 1\n' \
+           '    ```\n\n```text\nnot run\n```\n'
+    assert [code.strip() for _, code in python_blocks(text)] == ["a = 1", "b = a + 1"]
+    assert run_page(text, "t.md")["b"] == 2
