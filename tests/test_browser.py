@@ -1,0 +1,259 @@
+"""The built site in a real browser: Debian's chromium driven by Python playwright.
+
+Every page: no console error, no request off localhost, every formula typeset and no raw
+TeX visible, heading permalinks resolve, no sideways scroll at 375 px, axe-core finds no
+serious or critical violation in either palette; screenshots of both palettes go to
+screenshots/ (git-ignored). Plus the interactions a reader relies on.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import markdown
+import pytest
+
+from conftest import ROOT, html_pages
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's chromium: run `make test` as root (it apt-installs it) "
+                "or `apt-get install chromium`", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "screenshots"
+ROWS, COLS = "Rows: Y = XW + b", "Columns: y = Wx + b"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened in a fresh context that records errors and off-host requests."""
+
+    def __init__(self, browser, url, **context_args):
+        self.context = browser.new_context(**context_args)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.remote: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route("**/*", self._route)
+        self.page.goto(url, wait_until="load")
+
+    def _route(self, route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.remote.append(route.request.url)
+            route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    return [p.relative_to(site_dir).parent.as_posix() for p in html_pages(site_dir)
+            if p.name == "index.html" and p.parent.name != "print_page"]
+
+
+PAGE_DIRS = sorted(
+    [p.stem for p in (ROOT / "docs").glob("*.md") if p.stem != "index"]
+    + [f"notebooks/{p.stem}" for p in (ROOT / "docs" / "notebooks").glob("*.ipynb")]
+    + ["."]
+)
+
+
+@functools.cache
+def formulas_in_source(page_dir: str) -> int | None:
+    """How many formulas the Markdown source holds, counted by the site's own Markdown setup."""
+    source = ROOT / "docs" / ("index.md" if page_dir == "." else f"{page_dir}.md")
+    if not source.exists():
+        return None  # notebooks: counted by the raw-TeX check instead
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    md = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+    return len(re.findall(r'class="arithmatex"', md.convert(source.read_text(encoding="utf-8"))))
+
+
+def set_palette(page, scheme: str):
+    """Click the palette toggle until the page shows `scheme` ("default" or "slate")."""
+    for _ in range(2):
+        if page.get_attribute("body", "data-md-color-scheme") == scheme:
+            return
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.get_attribute("body", "data-md-color-scheme") == scheme
+
+
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_page_in_the_browser(browser, base_url, page_dir):
+    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
+                  viewport={"width": 1280, "height": 900})
+    page = visit.page
+    try:
+        # formulas: all typeset, as many as the source holds, no raw TeX visible
+        rendered = page.locator(".katex").count()
+        assert page.locator(".katex .katex-mathml math").count() == rendered, "a formula lacks MathML"
+        expected = formulas_in_source(page_dir)
+        if expected is not None:
+            assert rendered == expected, f"{rendered} formulas rendered, the source holds {expected}"
+        text = page.locator("article").inner_text()
+        for raw in ("\\(", "\\[", "$$", "\\frac", "\\begin{", "\\mathbf"):
+            assert raw not in text, f"raw TeX {raw!r} visible on the page"
+        # every heading permalink points at an element that exists
+        for href in page.locator("a.headerlink").evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            assert href.startswith("#") and page.locator(f"[id='{href[1:]}']").count() == 1, href
+        # accessibility in both palettes, with a screenshot of each
+        SHOTS.mkdir(exist_ok=True)
+        name = "home" if page_dir == "." else page_dir.replace("/", "--")
+        for scheme in ("default", "slate"):
+            set_palette(page, scheme)
+            page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"), full_page=False)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            assert not bad, f"axe in the {scheme} palette:\n" + "\n".join(bad)
+        set_palette(page, "default")
+        assert not visit.errors, visit.errors
+        assert not visit.remote, visit.remote
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_no_sideways_scroll_on_a_phone(browser, base_url, page_dir):
+    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
+                  viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        width = visit.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"page is {width[0]} px wide in a {width[1]} px viewport"
+        if page_dir in ("affine-layer", "multilayer-backprop"):
+            SHOTS.mkdir(exist_ok=True)
+            visit.page.screenshot(path=str(SHOTS / f"{page_dir}-phone.png"))
+    finally:
+        visit.close()
+
+
+def test_copy_button_copies_exactly_the_snippet(browser, base_url):
+    visit = Visit(browser, f"{base_url}/affine-layer/", permissions=["clipboard-read", "clipboard-write"])
+    try:
+        block = visit.page.locator(".highlight", has=visit.page.locator("span.filename", has_text="snippets/affine.py"))
+        block.first.hover()
+        block.first.locator("button[data-md-type=copy]").click()
+        copied = visit.page.evaluate("navigator.clipboard.readText()")
+        assert copied.rstrip("\n") == (ROOT / "snippets" / "affine.py").read_text(encoding="utf-8").rstrip("\n")
+    finally:
+        visit.close()
+
+
+def pages_with_tabs(site_dir: Path) -> list[str]:
+    return [d for d in PAGE_DIRS if d != "." and (site_dir / d / "index.html").exists()
+            and COLS in (site_dir / d / "index.html").read_text(encoding="utf-8")]
+
+
+def test_convention_tabs_switch_together_and_persist(browser, base_url, site_dir):
+    tabbed = pages_with_tabs(site_dir)
+    assert len(tabbed) >= 2, f"only {tabbed} use the convention tabs"
+    visit = Visit(browser, f"{base_url}/{tabbed[0]}/")
+    page = visit.page
+
+    def selected(label):
+        return page.evaluate(
+            """label => [...document.querySelectorAll('.tabbed-set')].filter(s =>
+                 [...s.querySelectorAll('.tabbed-labels > label')].some(l => l.innerText.trim() === label))
+               .map(s => { const i = [...s.querySelectorAll(':scope > input')].findIndex(x => x.checked);
+                           return s.querySelectorAll('.tabbed-labels > label')[i].innerText.trim(); })""", label)
+    try:
+        assert set(selected(COLS)) == {ROWS}, "rows should be the default convention"
+        page.locator(".tabbed-labels > label", has_text=COLS).first.click()
+        assert set(selected(COLS)) == {COLS}, "the other tab sets on the page did not follow"
+        page.goto(f"{base_url}/{tabbed[1]}/", wait_until="load")
+        assert set(selected(COLS)) == {COLS}, "the choice did not carry over to the next page"
+        assert not visit.errors
+    finally:
+        visit.close()
+
+
+def test_search_for_bias_lists_the_bias_page_first(browser, base_url):
+    visit = Visit(browser, f"{base_url}/")
+    try:
+        visit.page.locator("label.md-search__icon, label[for=__search]").first.click()
+        visit.page.locator("input.md-search__input").fill("bias")
+        first = visit.page.locator(".md-search-result__item a").first
+        first.wait_for(timeout=15000)
+        assert "bias-broadcast" in first.get_attribute("href")
+    finally:
+        visit.close()
+
+
+def test_palette_toggle_switches_to_dark_and_back(browser, base_url):
+    visit = Visit(browser, f"{base_url}/affine-layer/")
+    try:
+        page = visit.page
+        assert page.get_attribute("body", "data-md-color-scheme") == "default"
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+        page.reload()
+        assert page.get_attribute("body", "data-md-color-scheme") == "slate", "the choice is not remembered"
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    finally:
+        visit.close()
+
+
+NOTEBOOKS = [d for d in PAGE_DIRS if d.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("page_dir", NOTEBOOKS)
+def test_notebook_pages_show_outputs_and_images(browser, base_url, page_dir):
+    visit = Visit(browser, f"{base_url}/{page_dir}/")
+    try:
+        page = visit.page
+        assert page.locator(".jp-OutputArea-output").count() > 0, "no cell output on the page"
+        if "digits" in page_dir:
+            images = page.locator(".jp-OutputArea-output img")
+            assert images.count() >= 2, "the digits notebook should show its plots"
+            for i in range(images.count()):
+                assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+    finally:
+        visit.close()
+
+
+def test_chromium_flag_list_is_what_the_guide_says():
+    assert shutil.which(str(CHROMIUM))
+    assert {"--no-sandbox", "--disable-background-networking"} <= set(ARGS)
