@@ -46,8 +46,13 @@ chromium:
 bench: setup
 	$(BIN)/python bench/run.py
 
-pdf: setup
-	$(BIN)/python tools/print_pdf.py
+# The print page (the whole site in reading order) printed to PDF by headless chromium.
+pdf: build chromium
+	/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+	  --disable-component-update --disable-sync --no-first-run --no-pdf-header-footer \
+	  --run-all-compositor-stages-before-draw --virtual-time-budget=20000 \
+	  --print-to-pdf=backprop-matrix-calculus.pdf "file://$(CURDIR)/site/print_page/index.html"
+	@echo "wrote backprop-matrix-calculus.pdf"
 
 clean:
 	rm -rf site .cache $(VENV) node_modules

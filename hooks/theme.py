@@ -1,15 +1,29 @@
-"""Markup fixes for mkdocs-material that configuration and CSS cannot make.
+"""Markup fixes for mkdocs-material and mkdocs-print-site that configuration and CSS cannot make.
 
 1. The repository link in the header carries data-md-component="source", which makes
    the theme's script ask api.github.com for stars and forks: a third-party request
    from every page. The hook drops the attribute; the link stays a plain link.
 2. The search overlay is a role="dialog" without an accessible name (axe:
    aria-dialog-name). The hook names it.
+3. Every page ends with a "Report an error on this page" link to a new issue,
+   prefilled with the page's source path.
+4. The print page (print-site plugin) is assembled from each page's HTML as it was
+   when the plugin saw it, before math and notebook clean-up: the hook hands it the
+   finished content, and applies fixes 1 and 2 to the print page, which the plugin
+   writes itself.
+5. The print-site plugin renames heading ids with a regex that rescans each line from
+   every tag: quadratic in line length, and KaTeX writes each formula as one long line,
+   so the build hung for minutes. The hook swaps in a linear regex with the same result.
 
 Each fix fails the build if the markup it expects is gone, so a theme update cannot
 silently undo it.
 """
 
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import mkdocs_print_site_plugin.urls as print_site_urls
 from mkdocs.exceptions import PluginError
 
 FIXES = [
@@ -19,12 +33,52 @@ FIXES = [
 ]
 
 
-def on_post_page(output: str, page, config) -> str:
-    if 'class="md-header' not in output:  # not a theme page (e.g. a redirect)
+def _fix(output: str, where: str) -> str:
+    if 'class="md-header' not in output:  # not a theme page
         return output
     for old, new in FIXES:
         if old not in output:
-            raise PluginError(f"theme hook: expected markup {old!r} not found on {page.file.src_uri}; "
+            raise PluginError(f"theme hook: expected markup {old!r} not found in {where}; "
                               "the theme changed, update hooks/theme.py")
         output = output.replace(old, new)
     return output
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    if page.file.src_uri.startswith("print_page") or not config["repo_url"]:
+        return content
+    path = f"docs/{page.file.src_uri}"
+    title = quote(f"Error on {path}")
+    body = quote(f"Page: {path}\nURL: {page.canonical_url or page.url}\n\nWhat is wrong, and what should it say?\n")
+    url = f"{config['repo_url'].rstrip('/')}/issues/new?title={title}&body={body}"
+    return content + f'\n<p class="report-error"><a href="{url}">Report an error on this page</a></p>\n'
+
+
+def on_env(env, config, files):
+    for file in files.documentation_pages():
+        page = file.page
+        if page is not None and hasattr(page, "html") and page.content is not None:
+            page.html = page.content
+    return env
+
+
+def on_post_page(output: str, page, config) -> str:
+    return _fix(output, page.file.src_uri)
+
+
+def on_post_build(config) -> None:
+    printed = Path(config["site_dir"]) / "print_page" / "index.html"
+    if printed.exists():
+        printed.write_text(_fix(printed.read_text(encoding="utf-8"), "print_page"), encoding="utf-8")
+
+
+ANCHOR_TAG = re.compile(r'<(h[1-6]|sup|li)\b[^>]*?\bid="([^"]*)"[^>]*>', re.IGNORECASE)
+
+
+def _update_anchor_ids(page_html: str, page_key: str) -> str:
+    """Prefix the ids of headings, footnote marks and footnotes with the page key."""
+    return ANCHOR_TAG.sub(lambda m: m.group(0).replace(f'id="{m.group(2)}"', f'id="{page_key}-{m.group(2)}"', 1),
+                          page_html)
+
+
+print_site_urls.update_anchor_ids = _update_anchor_ids
