@@ -1,0 +1,192 @@
+"""Measure the site: build time, per-page weight and load, Lighthouse scores, test-suite time.
+
+Prints a table; asserts nothing (these machines are noisy). Run with `make bench`.
+Options: --skip-lighthouse, --skip-tests.
+
+Bytes are counted as a static host with gzip would send them: every resource the page
+requests (seen by chromium) is read from the built site and gzipped if it is text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb")
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """A static host: text compressed with gzip when the client accepts it."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix in TEXT and path.exists() and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(path.read_bytes(), mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "max-age=3600")
+            self.end_headers()
+            return _Body(body)
+        return super().send_head()
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, *_):
+        data, self.data = self.data, b""
+        return data
+
+    def close(self):
+        pass
+
+
+def serve(directory: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def build(site: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                   cwd=ROOT, env=ENV, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")
+                  if "search" not in p.parts)
+
+
+def transferred(site: Path, url: str) -> int:
+    path = site / unquote(urlparse(url).path).lstrip("/")
+    if path.is_dir():
+        path = path / "index.html"
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    return len(gzip.compress(data, mtime=0)) if path.suffix in TEXT else len(data)
+
+
+def weigh(site: Path, base: str, page_dirs: list[str]) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for page_dir in page_dirs:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            urls: list[str] = []
+            page.on("request", lambda r: urls.append(r.url))
+            page.goto(f"{base}/{'' if page_dir == '.' else page_dir + '/'}", wait_until="networkidle")
+            load_ms = page.evaluate("(() => { const t = performance.getEntriesByType('navigation')[0];"
+                                    " return t.loadEventEnd - t.startTime; })()")
+            local = [u for u in urls if u.startswith(base)]
+            rows.append({"page": page_dir, "requests": len(urls), "bytes": sum(transferred(site, u) for u in local),
+                         "load_ms": load_ms, "remote": len(urls) - len(local)})
+            context.close()
+        browser.close()
+    return rows
+
+
+def lighthouse(base: str, page_dirs: list[str]) -> dict:
+    bench = ROOT / "bench"
+    if not (bench / "node_modules" / "lighthouse").exists():
+        npm = shutil.which("npm", path=str(Path(sys.executable).parent)) or "npm"
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=bench, check=True)
+    cli = bench / "node_modules" / "lighthouse" / "cli" / "index.js"
+    node = shutil.which("node", path=str(Path(sys.executable).parent)) or "node"
+    scores = {}
+    for page_dir in page_dirs:
+        url = f"{base}/{'' if page_dir == '.' else page_dir + '/'}"
+        for form in ("desktop", "mobile"):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "report.json"
+                cmd = [node, str(cli), url, "--quiet", "--output=json", f"--output-path={out}",
+                       "--chrome-flags=--headless=new " + " ".join(ARGS),
+                       "--only-categories=performance,accessibility,best-practices,seo"]
+                if form == "desktop":
+                    cmd.append("--preset=desktop")
+                proc = subprocess.run(cmd, env={**ENV, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
+                                      timeout=300, check=False)
+                if proc.returncode != 0 or not out.exists():
+                    scores[(page_dir, form)] = {"error": proc.stderr.strip().splitlines()[-1:]}
+                    continue
+                report = json.loads(out.read_text())
+                cats = report["categories"]
+                scores[(page_dir, form)] = {
+                    **{k: round(100 * (cats[k]["score"] or 0)) for k in cats},
+                    "cls": report["audits"]["cumulative-layout-shift"]["numericValue"],
+                }
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-lighthouse", action="store_true")
+    parser.add_argument("--skip-tests", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build_s = build(site)
+        print(f"build (mkdocs build --strict, notebooks executed): {build_s:.1f} s\n")
+        server, base = serve(site)
+        page_dirs = pages(site)
+        rows = weigh(site, base, page_dirs)
+        scores = {} if args.skip_lighthouse else lighthouse(base, page_dirs)
+        server.shutdown()
+
+    header = f"{'page':44} {'KB gz':>7} {'req':>4} {'load ms':>8}"
+    if scores:
+        header += "  desktop perf/a11y/bp/seo/CLS   mobile perf/a11y/bp/seo/CLS"
+    print(header)
+    for row in rows:
+        line = f"{row['page']:44} {row['bytes'] / 1024:7.1f} {row['requests']:4d} {row['load_ms']:8.0f}"
+        for form in ("desktop", "mobile") if scores else ():
+            s = scores[(row["page"], form)]
+            line += "   " + ("error: " + " ".join(s["error"]) if "error" in s else
+                             f"{s['performance']:3d}/{s['accessibility']:3d}/{s['best-practices']:3d}/{s['seo']:3d}/{s['cls']:.3f}".ljust(28))
+        if row["remote"]:
+            line += f"  ({row['remote']} REMOTE requests)"
+        print(line)
+    heaviest = max((r for r in rows if not r["page"].startswith(("notebooks", "print_page"))), key=lambda r: r["bytes"])
+    print(f"\nheaviest derivation page: {heaviest['page']} at {heaviest['bytes'] / 1024:.1f} KB (target <= 250 KB)")
+
+    if not args.skip_tests:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=ENV,
+                              capture_output=True, text=True, check=False)
+        summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
+        print(f"test suite: {time.perf_counter() - start:.0f} s ({summary})")
+
+
+if __name__ == "__main__":
+    main()
