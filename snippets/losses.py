@@ -1,0 +1,78 @@
+"""Losses and their gradients: L = ΣF, L = ½Σ(ŷ − y)², and softmax cross-entropy averaged over N.
+
+Used in: docs/losses.md
+"""
+import numpy as np
+
+
+def _float_array(name, a):
+    """Return `a` as a float ndarray; reject integer dtypes and NaN/inf."""
+    a = np.asarray(a)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"{name} must be a float array, got dtype {a.dtype} with shape {a.shape}; "
+                        f"convert it with {name}.astype(np.float64)")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} of shape {a.shape} contains NaN or inf")
+    return a
+
+
+# --8<-- [start:sum]
+def sum_loss(y):
+    """L = sum of all entries of y (source 002's exercise); dL/dy is all ones."""
+    y = _float_array("y", y)
+    return float(y.sum()), np.ones_like(y)           # dy: y's shape and dtype
+# --8<-- [end:sum]
+
+
+# --8<-- [start:mse]
+def mse_loss(y_hat, y):
+    """L = ½ Σ (ŷ − y)², summed, not averaged (source 001); dL/dŷ = ŷ − y."""
+    y_hat, y = _float_array("y_hat", y_hat), _float_array("y", y)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y_hat of shape {y_hat.shape} and y of shape {y.shape} must have "
+                         f"the same shape (no broadcasting)")
+    diff = y_hat - y                                 # y_hat's shape
+    return float(0.5 * np.sum(diff * diff)), diff.astype(y_hat.dtype, copy=False)
+# --8<-- [end:mse]
+
+
+# --8<-- [start:softmax]
+def softmax_loss(x, y):
+    """L = -(1/N) Σ_i log softmax(x_i)[y_i]; dx = (softmax(x) - onehot(y)) / N.
+
+    x: scores of shape (N, C), float; y: integer labels of shape (N,), each in [0, C).
+    """
+    x, y = _float_array("x", x), np.asarray(y)
+    if x.ndim != 2 or 0 in x.shape:
+        raise ValueError(f"x must have shape (N, C) with N >= 1 samples and C >= 1 classes, "
+                         f"got {x.shape}; the mean over N = 0 samples is undefined")
+    N, C = x.shape
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"labels y must be integers, got dtype {y.dtype} with shape {y.shape}; "
+                        f"convert them with y.astype(np.int64)")
+    if y.shape != (N,):
+        raise ValueError(f"labels y of shape {y.shape} do not match x of shape {x.shape}: "
+                         f"expected one label per row, shape ({N},)")
+    bad = (y < 0) | (y >= C)                         # (N,)
+    if bad.any():
+        raise ValueError(f"labels must lie in [0, {C}) for x of shape {x.shape}; "
+                         f"got {y[bad].tolist()[:5]} at rows {np.flatnonzero(bad).tolist()[:5]}")
+    shifted = x - x.max(axis=1, keepdims=True)       # (N, C), every entry <= 0
+    log_Z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, 1), log-sum-exp >= 0
+    log_p = shifted - log_Z                          # (N, C), log softmax
+    rows = np.arange(N)                              # (N,)
+    loss = -log_p[rows, y].sum() / N
+    dx = np.exp(log_p)                               # (N, C), softmax probabilities
+    dx[rows, y] -= 1                                 # softmax - onehot
+    return float(loss), dx / N                       # dx: (N, C), x's dtype
+# --8<-- [end:softmax]
+
+
+if __name__ == "__main__":
+    F = np.array([[1.0, 1.0], [25.0, 25.0]])                 # (2, 2): Y², source 002
+    print("sum_loss:", sum_loss(F)[0])                        # 52.0
+    y_hat, y = np.array([[0.5, 1.0]]), np.array([[0.0, 3.0]])  # (1, 2) each
+    print("mse_loss:", mse_loss(y_hat, y))                    # ½(0.25 + 4) = 2.125
+    x = np.array([[0.0, 0.0], [1e4, 0.0]])                    # (2, 2)
+    loss, dx = softmax_loss(x, np.array([0, 1]))
+    print("softmax_loss:", loss, "dx =", dx.tolist())        # (ln 2 + 1e4) / 2

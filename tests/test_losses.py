@@ -1,0 +1,271 @@
+"""docs/losses.md and snippets/losses.py: each gradient against centered finite differences
+and autograd on several shapes; large logits; dtypes; validation; the page's worked numbers
+against hand arithmetic."""
+
+import math
+import warnings
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+from losses import mse_loss, softmax_loss, sum_loss
+
+
+def centered_difference(f, x, h=1e-6):
+    """(f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x (float64)."""
+    x = x.astype(np.float64)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        g[i] = (plus - minus) / (2 * h)
+    return g
+
+
+def cross_entropy_autograd(x, y):
+    """Independent formula: -(1/N) sum_i log(exp(x_i,y_i) / sum_j exp(x_ij)), no shift."""
+    N = x.shape[0]
+    log_p = x - anp.log(anp.sum(anp.exp(x), axis=1, keepdims=True))
+    return -anp.sum(log_p[np.arange(N), y]) / N
+
+
+SHAPES = [(1,), (4,), (1, 3), (5, 2), (2, 3, 4), (1, 2, 2, 3)]
+
+
+# ---- sum loss ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_sum_loss_gradient(shape):
+    rng = np.random.default_rng(len(shape))
+    y = rng.normal(size=shape)
+    loss, dy = sum_loss(y)
+    assert isinstance(loss, float) and loss == pytest.approx(math.fsum(y.ravel()))
+    np.testing.assert_allclose(dy, centered_difference(lambda z: sum_loss(z)[0], y), rtol=1e-7)
+    np.testing.assert_array_equal(dy, grad(lambda z: anp.sum(z))(y))
+
+
+def test_sum_loss_source_002_value():
+    # By hand: F = Y^2 = [[1,1],[25,25]], so L = 1 + 1 + 25 + 25 = 52 and dF = ones.
+    loss, dF = sum_loss(np.array([[1.0, 1.0], [25.0, 25.0]]))
+    assert loss == 52.0
+    np.testing.assert_array_equal(dF, [[1.0, 1.0], [1.0, 1.0]])
+
+
+# ---- MSE ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_mse_gradient(shape):
+    rng = np.random.default_rng(10 + len(shape))
+    y_hat, y = rng.normal(size=shape), rng.normal(size=shape)
+    loss, dy_hat = mse_loss(y_hat, y)
+    assert isinstance(loss, float)
+    assert loss == pytest.approx(0.5 * math.fsum(((y_hat - y) ** 2).ravel()))
+    np.testing.assert_allclose(dy_hat, centered_difference(lambda z: mse_loss(z, y)[0], y_hat),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dy_hat, grad(lambda z: 0.5 * anp.sum((z - y) ** 2))(y_hat), rtol=1e-12)
+
+
+def test_mse_worked_example_by_hand():
+    # The page's example: y_hat = [[0.5, 1.0], [2.0, -1.0], [0.0, 0.0]], y = [[0, 1], [1, 1], [0, 2]].
+    # By hand: y_hat - y = [[0.5, 0], [1, -2], [0, -2]]; squares 0.25 + 0 + 1 + 4 + 0 + 4 = 9.25;
+    # summed convention L = 9.25 / 2 = 4.625; mean over N = 3 rows: 9.25 / 6 = 1.541666...;
+    # mean over all N*M = 6 entries: 9.25 / 12 = 0.770833...
+    y_hat = np.array([[0.5, 1.0], [2.0, -1.0], [0.0, 0.0]])
+    y = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 2.0]])
+    loss, d = mse_loss(y_hat, y)
+    assert loss == 4.625
+    np.testing.assert_array_equal(d, [[0.5, 0.0], [1.0, -2.0], [0.0, -2.0]])
+    # mean conventions by autograd: the 1/N (or 1/(N M)) scales the gradient exactly once
+    g_rows = grad(lambda z: anp.sum((z - y) ** 2) / (2 * 3))(y_hat)
+    g_all = grad(lambda z: anp.mean((z - y) ** 2) / 2)(y_hat)
+    np.testing.assert_allclose(g_rows, np.array([[0.5, 0.0], [1.0, -2.0], [0.0, -2.0]]) / 3)
+    np.testing.assert_allclose(g_all, np.array([[0.5, 0.0], [1.0, -2.0], [0.0, -2.0]]) / 6)
+    assert 9.25 / 6 == pytest.approx(1.5416666666666667)
+
+
+# ---- softmax cross-entropy ---------------------------------------------------------
+
+@pytest.mark.parametrize("N, C", [(1, 1), (1, 2), (1, 5), (2, 3), (4, 3), (7, 10)])
+def test_softmax_gradient(N, C):
+    rng = np.random.default_rng(100 * N + C)
+    x = rng.normal(scale=2.0, size=(N, C))
+    y = rng.integers(0, C, size=N)
+    loss, dx = softmax_loss(x, y)
+    assert isinstance(loss, float) and dx.shape == (N, C)
+    assert loss == pytest.approx(float(cross_entropy_autograd(x, y)), rel=1e-12)
+    np.testing.assert_allclose(dx, centered_difference(lambda z: softmax_loss(z, y)[0], x),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dx, grad(cross_entropy_autograd)(x, y), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(dx.sum(axis=1), 0.0, atol=1e-15)   # each row of softmax - onehot sums to 0
+
+
+def test_softmax_worked_example_by_hand():
+    """x = [[0, ln 2, ln 5], [0, 0, 0]], y = [2, 0].
+    By hand: row 1 has exp = (1, 2, 5), softmax (1/8, 2/8, 5/8); row 2 softmax (1/3, 1/3, 1/3).
+    L = (-ln(5/8) - ln(1/3)) / 2 = (ln 1.6 + ln 3) / 2 = ln(4.8) / 2.
+    dx = [[1/8, 2/8, 5/8 - 1], [1/3 - 1, 1/3, 1/3]] / 2 = [[1/16, 1/8, -3/16], [-1/3, 1/6, 1/6]]."""
+    x = np.array([[0.0, math.log(2), math.log(5)], [0.0, 0.0, 0.0]])
+    loss, dx = softmax_loss(x, np.array([2, 0]))
+    assert loss == pytest.approx(math.log(4.8) / 2, rel=1e-15)
+    assert loss == pytest.approx(0.78430796, rel=1e-8)   # ln 4 + ln 1.2 = 1.3862944 + 0.1823216
+    np.testing.assert_allclose(dx, [[1 / 16, 1 / 8, -3 / 16], [-1 / 3, 1 / 6, 1 / 6]], rtol=1e-14, atol=1e-16)
+    # adding a constant to a row changes nothing (the max shift relies on this)
+    loss2, dx2 = softmax_loss(x + np.array([[1000.0], [-50.0]]), np.array([2, 0]))
+    assert loss2 == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(dx2, dx, atol=1e-12)
+
+
+def test_the_double_division_bug_is_caught():
+    """Planted bug: the loss is averaged AND the upstream gradient is divided by N again."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+    _, dx = softmax_loss(x, y)
+    numeric = centered_difference(lambda z: softmax_loss(z, y)[0], x)
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(dx / 4, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_large_logits_by_hand(dtype):
+    # By hand: row [1e4, 0] with label 1: max shift gives [0, -1e4], exp -> [1, 0] (underflow),
+    # so -log p_1 = 1e4 exactly and dx = softmax - onehot = [1, -1].
+    # Row [-1e4, 1e4] with label 1: p = [0, 1], loss 0, dx row 0.  Mean over N = 2.
+    x = np.array([[1e4, 0.0], [-1e4, 1e4]], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        loss, dx = softmax_loss(x, np.array([1, 1]))
+    assert loss == 5000.0
+    np.testing.assert_array_equal(dx, np.array([[0.5, -0.5], [0.0, 0.0]], dtype=dtype))
+    assert dx.dtype == dtype
+
+
+def test_naive_softmax_would_overflow():
+    """Planted bug: exp without the max shift overflows at 1e4."""
+    with pytest.raises(FloatingPointError), np.errstate(over="raise"):
+        np.exp(np.array([1e4, 0.0])).sum()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtypes_are_preserved(dtype):
+    x = np.array([[1.0, 2.0, -1.0]], dtype=dtype)
+    assert softmax_loss(x, np.array([0]))[1].dtype == dtype
+    assert mse_loss(x, np.zeros_like(x))[1].dtype == dtype
+    assert sum_loss(x)[1].dtype == dtype
+    assert all(isinstance(f[0], float) for f in
+               (softmax_loss(x, np.array([0])), mse_loss(x, np.zeros_like(x)), sum_loss(x)))
+
+
+def test_mse_gradient_has_y_hat_dtype_even_if_y_is_float64():
+    y_hat = np.array([1.0, 2.0], dtype=np.float32)
+    assert mse_loss(y_hat, np.array([0.0, 0.0]))[1].dtype == np.float32
+
+
+def test_inputs_are_never_mutated():
+    x = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]])
+    y = np.array([2, 0])
+    t = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    copies = [a.copy() for a in (x, y, t)]
+    for a in (x, y, t):
+        a.flags.writeable = False                   # any in-place write would raise
+    softmax_loss(x, y)
+    mse_loss(x, t)
+    sum_loss(x)
+    for a, c in zip((x, y, t), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+# ---- validation --------------------------------------------------------------------
+
+def test_softmax_validation_messages():
+    x = np.zeros((3, 4))
+    with pytest.raises(TypeError, match=r"labels y must be integers, got dtype float64 with shape \(3,\)"):
+        softmax_loss(x, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"dtype bool"):
+        softmax_loss(x, np.array([True, False, True]))
+    with pytest.raises(ValueError, match=r"labels y of shape \(3, 1\) do not match x of shape \(3, 4\).*\(3,\)"):
+        softmax_loss(x, np.array([[0], [1], [2]]))
+    with pytest.raises(ValueError, match=r"labels y of shape \(2,\) do not match x of shape \(3, 4\)"):
+        softmax_loss(x, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"\[0, 4\) for x of shape \(3, 4\); got \[4\] at rows \[2\]"):
+        softmax_loss(x, np.array([0, 1, 4]))
+    with pytest.raises(ValueError, match=r"got \[-1\] at rows \[0\]"):
+        softmax_loss(x, np.array([-1, 1, 2]))
+    with pytest.raises(ValueError, match=r"got \(0, 4\); the mean over N = 0 samples is undefined"):
+        softmax_loss(np.zeros((0, 4)), np.array([], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"shape \(N, C\).*got \(4,\)"):
+        softmax_loss(np.zeros(4), np.array([0]))
+    with pytest.raises(ValueError, match=r"got \(2, 0\)"):
+        softmax_loss(np.zeros((2, 0)), np.array([0, 0]))
+    with pytest.raises(TypeError, match=r"x must be a float array, got dtype int64 with shape \(3, 4\)"):
+        softmax_loss(np.zeros((3, 4), dtype=np.int64), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"x of shape \(3, 4\) contains NaN or inf"):
+        softmax_loss(np.full((3, 4), np.inf), np.array([0, 1, 2]))
+
+
+def test_mse_and_sum_validation_messages():
+    with pytest.raises(ValueError, match=r"y_hat of shape \(3,\) and y of shape \(3, 1\)"):
+        mse_loss(np.zeros(3), np.zeros((3, 1)))     # would broadcast to (3, 3) silently
+    with pytest.raises(ValueError, match=r"y_hat of shape \(2, 3\) and y of shape \(3, 2\)"):
+        mse_loss(np.zeros((2, 3)), np.zeros((3, 2)))
+    with pytest.raises(TypeError, match=r"y must be a float array, got dtype int64 with shape \(2,\)"):
+        mse_loss(np.zeros(2), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"y_hat of shape \(2,\) contains NaN or inf"):
+        mse_loss(np.array([np.nan, 0.0]), np.zeros(2))
+    with pytest.raises(TypeError, match=r"y must be a float array, got dtype int64 with shape \(2, 2\)"):
+        sum_loss(np.ones((2, 2), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"y of shape \(1,\) contains NaN or inf"):
+        sum_loss(np.array([np.inf]))
+
+
+def test_sum_and_mse_accept_empty_arrays_with_loss_zero():
+    # A sum over zero terms is 0 (as the page says); only the softmax mean is undefined.
+    loss, dy = sum_loss(np.zeros((0, 3)))
+    assert loss == 0.0 and dy.shape == (0, 3)
+    loss, d = mse_loss(np.zeros((0, 2)), np.zeros((0, 2)))
+    assert loss == 0.0 and d.shape == (0, 2)
+
+
+# ---- the page's exercises ----------------------------------------------------------
+
+def test_exercise_1_binary_cross_entropy():
+    # By hand: p = sigma(ln 3) = 3/4, loss = -ln(3/4) = ln(4/3) = 0.2876820..., dl/dz = p - 1 = -1/4.
+    def bce(z, y):
+        p = 1 / (1 + anp.exp(-z))
+        return -(y * anp.log(p) + (1 - y) * anp.log(1 - p))
+    z = math.log(3.0)
+    assert bce(z, 1.0) == pytest.approx(0.28768207245178, rel=1e-12)
+    assert grad(bce)(z, 1.0) == pytest.approx(-0.25, rel=1e-12)
+    # and it is the C = 2 case of softmax cross-entropy with scores (0, z)
+    loss, dS = softmax_loss(np.array([[0.0, z]]), np.array([1]))
+    assert loss == pytest.approx(math.log(4 / 3), rel=1e-14)
+    np.testing.assert_allclose(dS, [[0.25, -0.25]], rtol=1e-14)
+
+
+def test_exercise_3_double_division():
+    """db = dS.mean(axis=0) is N = 4 times too small; the finite difference says so."""
+    rng = np.random.default_rng(3)
+    X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)
+    y = np.array([0, 4, 2, 2])
+    _, dS = softmax_loss(X @ W + b, y)
+    numeric = centered_difference(lambda c: softmax_loss(X @ W + c, y)[0], b)
+    auto = grad(lambda c: cross_entropy_autograd(anp.dot(X, W) + c, y))(b)
+    np.testing.assert_allclose(dS.sum(axis=0), numeric, rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(dS.sum(axis=0), auto, rtol=1e-10)
+    np.testing.assert_allclose(auto / dS.mean(axis=0), 4.0, rtol=1e-10)
+
+
+def test_exercise_5_label_shape_broadcast():
+    # By hand: index arrays (3,) and (3, 1) broadcast to (3, 3); entry [a, b] = log_p[b, y[a]],
+    # so with log_p[r, c] = 3r + c and y = (2, 0, 1): rows [2, 5, 8], [0, 3, 6], [1, 4, 7].
+    log_p = np.arange(9.0).reshape(3, 3)
+    picked = log_p[np.arange(3), np.array([[2], [0], [1]])]
+    np.testing.assert_array_equal(picked, [[2, 5, 8], [0, 3, 6], [1, 4, 7]])
+    with pytest.raises(ValueError, match=r"\(3, 1\)"):
+        softmax_loss(np.zeros((3, 3)), np.array([[2], [0], [1]]))
