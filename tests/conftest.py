@@ -43,8 +43,9 @@ def mini_project(tmp_path) -> callable:
         (tmp_path / "docs" / "assets").mkdir(parents=True)
         (tmp_path / "docs" / name).write_text(page_text, encoding="utf-8")
         (tmp_path / "docs" / "assets" / "site.css").write_text("", encoding="utf-8")
-        for folder in ("hooks", "includes", "snippets"):
+        for folder in ("hooks", "includes", "snippets", "overrides"):
             (tmp_path / folder).symlink_to(ROOT / folder, target_is_directory=True)
+        (tmp_path / "CONTRIBUTING.md").symlink_to(ROOT / "CONTRIBUTING.md")
         return tmp_path / "mkdocs.yml"
 
     return make

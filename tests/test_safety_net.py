@@ -12,7 +12,7 @@ from conftest import ROOT, mkdocs_build
 from markdown_code import expand, python_blocks, run_page
 
 WORKED = re.compile(r'^(?P<indent>[ \t]*)!!! success "Worked answer[^"]*"', re.MULTILINE)
-NUMBER = re.compile(r"(?<![\w.=])(\d+(?:\.\d+)?)(?![\w.])")
+NUMBER = re.compile(r"(?<!e-)(?<!e\+)(?<![\w.=])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
 
 
 def worked_answer_blocks(text: str) -> list[tuple[int, int]]:
@@ -30,6 +30,20 @@ def worked_answer_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def first_argument_end(code: str) -> int:
+    """Index of the comma that ends the first argument of the call on this line (-1 if none)."""
+    depth, opened = 0, False
+    for i, ch in enumerate(code):
+        if ch in "([{":
+            depth += 1
+            opened = True
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 1 and opened:
+            return i
+    return -1
+
+
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 WORKED_PAGES = [p for p in PAGES if WORKED.search(p.read_text(encoding="utf-8"))]
 
@@ -40,14 +54,19 @@ def test_a_wrong_worked_number_fails_the_page(page: Path):
     text = expand(page.read_text(encoding="utf-8"))
     for start, end in worked_answer_blocks(text):
         block = text[start:end]
-        assert_lines = [m for m in re.finditer(r"^.*assert.*$", block, re.MULTILINE)]
-        assert assert_lines, f"{page.name}: a worked answer at offset {start} asserts nothing"
-        line = assert_lines[0]
-        # the expected values follow the first comma of an assert_* call, or the == of a bare assert
-        split = line.group(0).find(",") if "assert_" in line.group(0) else line.group(0).find("==")
-        numbers = [n for n in NUMBER.finditer(line.group(0)) if n.start() > split]
-        assert numbers, f"{page.name}: no literal expected value in {line.group(0).strip()!r}"
-        n = numbers[0]
+        candidates = []
+        for line in re.finditer(r"^.*assert.*$", block, re.MULTILINE):
+            code = line.group(0).split("  #")[0]
+            if "import" in code:
+                continue
+            # expected values follow the first comma of an assert_* call, or the == of a bare assert
+            split = first_argument_end(code) if "assert_" in code else code.find("==")
+            if split < 0:
+                continue
+            candidates += [(line, n) for n in NUMBER.finditer(code) if n.start() > split
+                           and not re.search(r"(tol|decimal)\s*=\s*$", code[:n.start()])]
+        assert candidates, f"{page.name}: a worked answer at offset {start} asserts no literal number"
+        line, n = candidates[0]
         at = start + line.start() + n.start()
         wrong = text[:at] + str(float(n.group(1)) + 1) + text[at + len(n.group(1)):]
         with pytest.raises(AssertionError):
