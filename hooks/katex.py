@@ -185,7 +185,8 @@ def on_env(env, config, files):
         index = int(match.group(1))
         rendered = results[index]["html"]
         if _formulas[index]["display"]:
-            return f'<div class="arithmatex">{rendered}</div>'
+            # focusable, so a formula wider than the screen can be scrolled from the keyboard
+            return f'<div class="arithmatex" tabindex="0">{rendered}</div>'
         return f'<span class="arithmatex">{rendered}</span>'
 
     for page in _pages:
