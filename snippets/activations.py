@@ -31,7 +31,8 @@ def _dout(dout, out_shape):
 def sigmoid_forward(x):
     """s = 1 / (1 + exp(-x)); only exp(-|x|) <= 1 is ever computed, so nothing overflows."""
     x = _float_array("x", x)
-    e = np.exp(-np.abs(x))                           # x's shape, in (0, 1]
+    with np.errstate(under="ignore"):                # e^-|x| rounding to 0 is the right answer
+        e = np.exp(-np.abs(x))                       # x's shape, in [0, 1]
     s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))   # x's shape
     return s, s                                      # the cache is the output s itself
 
@@ -39,7 +40,9 @@ def sigmoid_forward(x):
 def sigmoid_backward(dout, cache):
     """dx = dout ⊙ s(1 - s): sigma' needs only the cached output, no exp."""
     s = cache
-    return _dout(dout, s.shape) * s * (1 - s)        # x's shape
+    dout = _dout(dout, s.shape)
+    with np.errstate(under="ignore"):                # s ≈ e^x ≈ 0: the product may round to 0, rightly
+        return dout * s * (1 - s)                    # x's shape
 # --8<-- [end:sigmoid]
 
 
@@ -74,7 +77,11 @@ def relu_backward(dout, cache):
 # --8<-- [start:leaky_relu]
 def leaky_relu_forward(x, slope=0.01):
     """out = x for x > 0, slope * x otherwise."""
-    x, slope = _float_array("x", x), float(slope)   # a Python float keeps float32 as float32
+    x = _float_array("x", x)
+    try:
+        slope = float(slope)                         # a Python float keeps float32 as float32
+    except (TypeError, ValueError):
+        raise TypeError(f"slope must be one real number, got {slope!r}") from None
     if not math.isfinite(slope):
         raise ValueError(f"slope must be finite, got {slope}")
     return np.where(x > 0, x, slope * x), (x, slope)  # x's shape

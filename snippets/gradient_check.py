@@ -63,7 +63,10 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     _check_x(x, h)
     df = np.asarray(df)
     if not np.issubdtype(df.dtype, np.floating):
-        raise TypeError(f"df must be a float array, got dtype {df.dtype}; convert it with df.astype(np.float64)")
+        raise TypeError(f"df must be a float array, got dtype {df.dtype} with shape {df.shape}; "
+                        f"convert it with df.astype(np.float64)")
+    if not np.isfinite(df).all():
+        raise ValueError(f"df of shape {df.shape} contains NaN or inf")
     grad = np.zeros_like(x)                           # x's shape
     with closing(_centered(f, x, h)) as values:
         out_shape = next(values).shape

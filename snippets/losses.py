@@ -43,9 +43,13 @@ def softmax_loss(x, y):
     x: scores of shape (N, C), float; y: integer labels of shape (N,), each in [0, C).
     """
     x, y = _float_array("x", x), np.asarray(y)
-    if x.ndim != 2 or 0 in x.shape:
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (N, C), one row of C scores per sample, got {x.shape}"
+                         + ("; for one sample pass x.reshape(1, -1)" if x.ndim < 2 else ""))
+    if 0 in x.shape:
+        why = "the mean over N = 0 samples is undefined" if x.shape[0] == 0 else "a label needs a class"
         raise ValueError(f"x must have shape (N, C) with N >= 1 samples and C >= 1 classes, "
-                         f"got {x.shape}; the mean over N = 0 samples is undefined")
+                         f"got {x.shape}; {why}")
     N, C = x.shape
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"labels y must be integers, got dtype {y.dtype} with shape {y.shape}; "
@@ -58,11 +62,12 @@ def softmax_loss(x, y):
         raise ValueError(f"labels must lie in [0, {C}) for x of shape {x.shape}; "
                          f"got {y[bad].tolist()[:5]} at rows {np.flatnonzero(bad).tolist()[:5]}")
     shifted = x - x.max(axis=1, keepdims=True)       # (N, C), every entry <= 0
-    log_Z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, 1), log-sum-exp >= 0
-    log_p = shifted - log_Z                          # (N, C), log softmax
+    with np.errstate(under="ignore"):                # e^(-1e4) rounding to 0 is the right answer
+        log_Z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, 1), log-sum-exp >= 0
+        log_p = shifted - log_Z                      # (N, C), log softmax
+        dx = np.exp(log_p)                           # (N, C), softmax probabilities
     rows = np.arange(N)                              # (N,)
     loss = -log_p[rows, y].sum() / N
-    dx = np.exp(log_p)                               # (N, C), softmax probabilities
     dx[rows, y] -= 1                                 # softmax - onehot
     return float(loss), dx / N                       # dx: (N, C), x's dtype
 # --8<-- [end:softmax]

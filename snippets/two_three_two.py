@@ -30,7 +30,9 @@ def _float_array(name, a):
 
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^(−z)), written so that no exp overflows."""
-    e = np.exp(-np.abs(z))                              # z's shape, in (0, 1]
+    z = _float_array("z", z)
+    with np.errstate(under="ignore"):                   # e^-|z| rounding to 0 is the right answer
+        e = np.exp(-np.abs(z))                          # z's shape, in [0, 1]
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))   # z's shape
 
 
