@@ -1,0 +1,300 @@
+"""Property tests: every backward function agrees with centered finite differences.
+
+For random shapes (batch N = 1..8, one to three feature axes, 1..6 outputs) and random
+values, each analytic gradient is compared with centered differences of the forward
+pass (or of the loss), taken in float64 by a local helper that shares no code with the
+snippets. Each forward value is also checked against an independent one-line formula,
+so a forward pass and a backward pass that are wrong in the same way cannot agree.
+
+float64: norm-wise relative error ||analytic - numeric|| / (||analytic|| + ||numeric||)
+below 1e-6 (measured worst case over all examples: 4e-8, most are near 1e-10).
+float32: the analytic gradient is computed in float32 and compared loosely (below 1e-4;
+measured worst case 3e-6) with differences taken in float64 at the float32 inputs cast
+up (a float32 step of 1e-5 is mostly round-off; see docs/gradient-checking.md).
+
+Reproducible: hypothesis runs derandomized, without its example database, and
+prints the falsifying example (shapes and seed) and a reproduction blob.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import activations
+import delta
+from affine import affine_backward, affine_forward
+from bias_gradient import bias_backward, bias_forward
+from losses import mse_loss, softmax_loss, sum_loss
+
+SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True)
+H = 1e-5                                   # float64 step: measured worst error 4e-8 (1e-6 gives 3e-7: round-off)
+TOL = {np.float64: 1e-6, np.float32: 1e-4}  # norm-wise relative error
+ATOL = 1e-8                                # for gradients that are (almost) all zero
+
+seeds = st.integers(0, 2**32 - 1)
+batch = st.integers(1, 8)
+features = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)   # (d1,), (d1, d2) or (d1, d2, d3)
+outputs = st.integers(1, 6)
+dtypes = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+
+
+# ---- the independent route: centered differences in float64 -------------------------
+
+def numerical_vjp(f, inputs, dout=1.0, h=H):
+    """Centered differences of L = sum(dout * f(*inputs)) with respect to every input.
+
+    Works on private float64 copies; each entry is moved by +h and -h and put back.
+    """
+    inputs = [np.array(a, dtype=np.float64) for a in inputs]
+    dout = np.asarray(dout, dtype=np.float64)
+    grads = []
+    for a in inputs:
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + h
+            up = np.sum(dout * np.asarray(f(*inputs), dtype=np.float64))
+            a[idx] = old - h
+            down = np.sum(dout * np.asarray(f(*inputs), dtype=np.float64))
+            a[idx] = old
+            g[idx] = (up - down) / ((old + h) - (old - h))
+        grads.append(g)
+    return grads
+
+
+def assert_gradient(analytic, numeric, dtype, what):
+    """Norm-wise relative error ||a - n|| / (||a|| + ||n||), with a tiny absolute floor."""
+    a = np.asarray(analytic)
+    assert a.shape == numeric.shape, f"{what}: shape {a.shape}, expected {numeric.shape}"
+    assert a.dtype == dtype, f"{what}: dtype {a.dtype}, expected {np.dtype(dtype)}"
+    a = a.astype(np.float64)
+    err, scale = np.linalg.norm(a - numeric), np.linalg.norm(a) + np.linalg.norm(numeric)
+    assert err <= TOL[dtype] * scale + ATOL, (
+        f"{what}: norm-wise relative error {err / max(scale, 1e-300):.3e} > {TOL[dtype]:g} "
+        f"(||analytic - numeric|| = {err:.3e}, shape {a.shape})")
+
+
+def away_from_zero(x, margin=1e-2):
+    """Move entries out of (-margin, margin), keeping their sign: no input within h of a kink."""
+    return np.where(x >= 0, x + margin, x - margin)
+
+
+def draw(rng, shape, dtype, scale=1.0):
+    return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+# ---- the affine layer ----------------------------------------------------------------
+
+def check_affine(x, w, b, dout, dtype, backward=affine_backward):
+    out, cache = affine_forward(x, w, b)
+    X64, w64, b64 = x.reshape(x.shape[0], -1).astype(np.float64), w.astype(np.float64), b.astype(np.float64)
+    np.testing.assert_allclose(out, X64 @ w64 + b64.reshape(1, -1), rtol=10 * TOL[dtype], atol=1e-6)
+    dx, dw, db = backward(dout, cache)
+    nx, nw, nb = numerical_vjp(lambda x, w, b: affine_forward(x, w, b)[0], [x, w, b], dout)
+    assert_gradient(dx, nx, dtype, "dx")
+    assert_gradient(dw, nw, dtype, "dw")
+    assert_gradient(db, nb, dtype, "db")
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, dims=features, M=outputs, row_bias=st.booleans())
+def test_affine_backward(dtype, seed, N, dims, M, row_bias):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, *dims), dtype)                            # (N, d1, ..., dk)
+    w = draw(rng, (math.prod(dims), M), dtype)                  # (D, M)
+    b = draw(rng, (1, M) if row_bias else (M,), dtype)          # (1, M) or (M,)
+    check_affine(x, w, b, draw(rng, (N, M), dtype), dtype)
+
+
+# ---- the activations, as functions and as I2DL-style classes --------------------------
+
+ACTIVATIONS = {
+    # name: (forward, backward, independent formula, needs inputs away from the kink)
+    "sigmoid": (activations.sigmoid_forward, activations.sigmoid_backward,
+                lambda x: 0.5 * (1 + np.tanh(x / 2)), False),
+    "tanh": (activations.tanh_forward, activations.tanh_backward,
+             lambda x: (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1), False),
+    "relu": (activations.relu_forward, activations.relu_backward, lambda x: x * (x > 0), True),
+    "leaky_relu": (lambda x: activations.leaky_relu_forward(x, 0.1), activations.leaky_relu_backward,
+                   lambda x: np.where(x > 0, x, 0.1 * x), True),
+    "square": (activations.square_forward, activations.square_backward, lambda x: x ** 2, False),
+    "Sigmoid": (activations.Sigmoid().forward, activations.Sigmoid().backward,
+                lambda x: 0.5 * (1 + np.tanh(x / 2)), False),
+    "Tanh": (activations.Tanh().forward, activations.Tanh().backward, np.tanh, False),
+    "Relu": (activations.Relu().forward, activations.Relu().backward, lambda x: np.maximum(x, 0), True),
+    "LeakyRelu": (activations.LeakyRelu(0.2).forward, activations.LeakyRelu(0.2).backward,
+                  lambda x: np.where(x > 0, x, 0.2 * x), True),
+}
+
+
+def check_activation(name, x, dout, dtype, backward=None):
+    forward, real_backward, formula, _ = ACTIVATIONS[name]
+    out, cache = forward(x)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, formula(x.astype(np.float64)), rtol=10 * TOL[dtype], atol=1e-7)
+    dx = (backward or real_backward)(dout, cache)
+    (nx,) = numerical_vjp(lambda x: forward(x)[0], [x], dout)
+    assert_gradient(dx, nx, dtype, f"{name}: dx")
+
+
+@dtypes
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@SETTINGS
+@given(seed=seeds, N=batch, dims=features)
+def test_activation_backward(name, dtype, seed, N, dims):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, *dims), np.float64, scale=2.0)           # (N, d1, ..., dk), mostly |x| < 6
+    if ACTIVATIONS[name][3]:
+        x = away_from_zero(x)                                   # no entry within h of the kink at 0
+    check_activation(name, x.astype(dtype), draw(rng, x.shape, dtype), dtype)
+
+
+# ---- the losses ----------------------------------------------------------------------
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, dims=features)
+def test_sum_loss_gradient(dtype, seed, N, dims):
+    y = draw(np.random.default_rng(seed), (N, *dims), dtype)   # (N, d1, ..., dk)
+    loss, dy = sum_loss(y)
+    assert loss == pytest.approx(float(np.sum(y.astype(np.float64))), rel=TOL[dtype], abs=1e-6)
+    (ny,) = numerical_vjp(lambda y: sum_loss(y)[0], [y])
+    assert_gradient(dy, ny, dtype, "sum_loss: dy")
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, dims=features)
+def test_mse_loss_gradient(dtype, seed, N, dims):
+    rng = np.random.default_rng(seed)
+    y_hat, y = draw(rng, (N, *dims), dtype), draw(rng, (N, *dims), dtype)
+    loss, dy_hat = mse_loss(y_hat, y)
+    half_sse = lambda y_hat: 0.5 * np.sum((y_hat - y.astype(np.float64)) ** 2)   # summed, not averaged
+    assert loss == pytest.approx(half_sse(y_hat.astype(np.float64)), rel=TOL[dtype])
+    (n_y_hat,) = numerical_vjp(lambda y_hat: mse_loss(y_hat, y.astype(np.float64))[0], [y_hat])
+    assert_gradient(dy_hat, n_y_hat, dtype, "mse_loss: dy_hat")
+
+
+def log_softmax_loss(x, y):
+    """-(1/N) sum_i log softmax(x_i)[y_i], through np.logaddexp instead of a max shift."""
+    return float(np.mean(np.logaddexp.reduce(x, axis=1) - x[np.arange(len(y)), y]))
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, C=outputs)
+def test_softmax_loss_gradient(dtype, seed, N, C):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, C), dtype, scale=3.0)                     # (N, C) scores
+    y = rng.integers(0, C, size=N)                              # (N,) labels in [0, C)
+    loss, dx = softmax_loss(x, y)
+    assert loss == pytest.approx(log_softmax_loss(x.astype(np.float64), y), rel=TOL[dtype], abs=1e-6)
+    (nx,) = numerical_vjp(lambda x: softmax_loss(x, y)[0], [x])
+    assert_gradient(dx, nx, dtype, "softmax_loss: dx")
+
+
+# ---- the bias broadcast --------------------------------------------------------------
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, M=outputs, row_bias=st.booleans())
+def test_bias_backward(dtype, seed, N, M, row_bias):
+    rng = np.random.default_rng(seed)
+    x, b = draw(rng, (N, M), dtype), draw(rng, (1, M) if row_bias else (M,), dtype)
+    out, cache = bias_forward(x, b)
+    np.testing.assert_array_equal(out, x + b.reshape(1, M))
+    dout = draw(rng, (N, M), dtype)
+    dx, db = bias_backward(dout, cache)
+    nx, nb = numerical_vjp(lambda x, b: bias_forward(x, b)[0], [x, b], dout)
+    assert_gradient(dx, nx, dtype, "dx")
+    assert_gradient(db, nb, dtype, "db")
+
+
+# ---- the delta recursion (column convention) ------------------------------------------
+
+G = {  # g and g', written here independently of the snippets; g' keeps the dtype
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(z.dtype)),
+    "square": (lambda z: z * z, lambda z: 2 * z),
+}
+
+
+def cost_J(Ws, bs, x, y, g):
+    """J = 1/2 sum (z^(L) - y)^2 for z^(l) = W^(l) a^(l-1) + b^(l), a^(l) = g(z^(l)), a^(L) = z^(L)."""
+    a = x
+    for l, (W, b) in enumerate(zip(Ws, bs), start=1):
+        z = W @ a + b
+        a = g(z) if l < len(Ws) else z
+    return 0.5 * np.sum((a - y) ** 2)
+
+
+@dtypes
+@pytest.mark.parametrize("g_name", G)
+@SETTINGS
+@given(seed=seeds, widths=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+       N=st.one_of(st.none(), batch))
+def test_delta_backprop(g_name, dtype, seed, widths, N):
+    """widths = (d_0, ..., d_L): one to three layers; N = None is one sample x of shape (d_0,)."""
+    rng = np.random.default_rng(seed)
+    g, g_prime = G[g_name]
+    batch_axes = () if N is None else (N,)
+    Ws = [draw(rng, (d_out, d_in), dtype) for d_in, d_out in zip(widths, widths[1:])]   # (d_l, d_{l-1})
+    bs = [draw(rng, (d, 1) if N else (d,), dtype) for d in widths[1:]]                 # (d_l, 1) or (d_l,)
+    x = draw(rng, (widths[0], *batch_axes), dtype)                                    # (d_0, N) or (d_0,)
+    y = draw(rng, (widths[-1], *batch_axes), dtype)                                   # (d_L, N) or (d_L,)
+    if g_name == "relu":                                     # no hidden pre-activation within h of the kink
+        zs, _ = delta.forward(Ws, bs, x.astype(np.float64), g)
+        assume(all(np.abs(z).min() > 1e-3 for z in zs[:-1]))
+    dWs, dbs = delta.backprop(Ws, bs, x, y, g, g_prime)
+    L = len(Ws)
+    f = lambda *params: cost_J(params[:L], params[L:], x.astype(np.float64), y.astype(np.float64), g)
+    numeric = numerical_vjp(f, [*Ws, *bs])
+    for l in range(L):
+        assert_gradient(dWs[l], numeric[l], dtype, f"dW^({l + 1})")
+        assert_gradient(dbs[l], numeric[L + l], dtype, f"db^({l + 1})")
+
+
+# ---- every check above can fail: planted bugs ------------------------------------------
+
+def test_a_planted_bug_in_affine_backward_is_caught():
+    """db as a mean over the batch instead of a sum (off by 1/N): fails for N = 3."""
+    def mean_db_backward(dout, cache):
+        dx, dw, db = affine_backward(dout, cache)
+        return dx, dw, db / dout.shape[0]
+    rng = np.random.default_rng(0)
+    x, w, b, dout = draw(rng, (3, 2, 2), np.float64), draw(rng, (4, 5), np.float64), np.zeros(5), draw(rng, (3, 5), np.float64)
+    check_affine(x, w, b, dout, np.float64)                     # the real one passes
+    with pytest.raises(AssertionError, match="db: norm-wise relative error"):
+        check_affine(x, w, b, dout, np.float64, backward=mean_db_backward)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_planted_bug_in_sigmoid_backward_is_caught_even_at_the_loose_float32_tolerance(dtype):
+    """sigma' written as s instead of s(1 - s): caught in float32 too, where the tolerance is loose."""
+    rng = np.random.default_rng(1)
+    x, dout = draw(rng, (4, 3), dtype), draw(rng, (4, 3), dtype)
+    check_activation("sigmoid", x, dout, dtype)
+    with pytest.raises(AssertionError, match="sigmoid: dx: norm-wise relative error"):
+        check_activation("sigmoid", x, dout, dtype, backward=lambda dout, s: dout * s)
+
+
+def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
+    """The loose float32 tolerance (1e-4) still rejects a 0.1% error."""
+    numeric = np.linspace(1, 2, 12).reshape(3, 4)
+    assert_gradient((numeric * (1 + 1e-5)).astype(np.float32), numeric, np.float32, "ok")
+    with pytest.raises(AssertionError):
+        assert_gradient((numeric * (1 + 1e-3)).astype(np.float32), numeric, np.float32, "0.1% off")
+
+
+def test_the_kink_would_fool_the_check_without_the_shift():
+    """Why inputs move away from 0: at x = 0 relu's centered difference is 1/2, the code says 0."""
+    x = np.array([[0.0, 1.0]])
+    (nx,) = numerical_vjp(lambda x: activations.relu_forward(x)[0], [x])
+    np.testing.assert_allclose(nx, [[0.5, 1.0]])
+    assert away_from_zero(x).min() >= 1e-2
