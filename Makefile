@@ -26,8 +26,9 @@ $(NODE_STAMP): package.json package-lock.json $(STAMP)
 	  $$NPM ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# site_url is overridden so the local site sits at the root, not under the Pages path.
 serve: setup
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 build: setup
 	$(BIN)/mkdocs build --strict
