@@ -13,19 +13,7 @@ from autograd import grad
 from losses import mse_loss, softmax_loss, sum_loss
 
 
-def centered_difference(f, x, h=1e-6):
-    """(f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x (float64)."""
-    x = x.astype(np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        plus = f(x)
-        x[i] = old - h
-        minus = f(x)
-        x[i] = old
-        g[i] = (plus - minus) / (2 * h)
-    return g
+from numerics import centered_gradient as centered_difference
 
 
 def cross_entropy_autograd(x, y):
