@@ -209,6 +209,23 @@ def test_convention_tabs_switch_together_and_persist(browser, base_url, site_dir
         visit.close()
 
 
+def test_search_index_loads_only_when_the_reader_reaches_for_search(browser, base_url):
+    visit = Visit(browser, f"{base_url}/affine-layer/")
+    requested: list[str] = []
+    visit.page.on("request", lambda r: requested.append(r.url))
+    try:
+        visit.page.wait_for_load_state("networkidle")
+        assert not [u for u in requested if "search_index" in u], "the index was fetched before any search"
+        with visit.page.expect_request("**/search/search_index.json"):
+            visit.page.keyboard.press("/")  # the theme's shortcut focuses the search field
+        visit.page.keyboard.type("broadcast")
+        first = visit.page.locator(".md-search-result__item a").first
+        first.wait_for(timeout=15000)
+        assert not visit.errors, visit.errors
+    finally:
+        visit.close()
+
+
 def test_search_for_bias_lists_the_bias_page_first(browser, base_url):
     visit = Visit(browser, f"{base_url}/")
     try:
@@ -256,3 +273,73 @@ def test_notebook_pages_show_outputs_and_images(browser, base_url, page_dir):
 def test_chromium_flag_list_is_what_the_guide_says():
     assert shutil.which(str(CHROMIUM))
     assert {"--no-sandbox", "--disable-background-networking"} <= set(ARGS)
+
+
+# --- fonts: every glyph of every formula drawn by a font that has it, fonts preloaded ----
+
+def katex_faces(site_dir: Path) -> dict[tuple[str, str, str], str]:
+    """(family, weight, style) -> font file name, from the site's KaTeX stylesheet."""
+    css = (site_dir / "assets" / "katex" / "katex.min.css").read_text(encoding="utf-8")
+    faces = {}
+    for body in re.findall(r"@font-face\{([^}]*)\}", css):
+        d = dict(part.split(":", 1) for part in body.split(";") if ":" in part)
+        faces[(d["font-family"], d["font-weight"], d["font-style"])] = re.search(r"fonts/([^)]+)\.woff2", d["src"]).group(1)
+    return faces
+
+
+def face_for(faces: dict, family: str, weight: str, style: str) -> str | None:
+    """The face CSS font matching picks among KaTeX's (a synthesized bold or italic falls
+    back to the regular face of the family)."""
+    for key in ((family, weight, style), (family, weight, "normal"), (family, "400", style), (family, "400", "normal")):
+        if key in faces:
+            return faces[key]
+    return None
+
+
+@functools.cache
+def font_cmap(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(str(path)).getBestCmap())
+
+
+DRAWN_TEXT = """() => {
+  const seen = {};
+  for (const root of document.querySelectorAll('.katex-html')) {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      if (!node.data.trim()) continue;
+      const cs = getComputedStyle(node.parentElement);
+      const key = [cs.fontFamily.split(',')[0].replace(/["']/g, '').trim(), cs.fontWeight, cs.fontStyle].join('|');
+      seen[key] = (seen[key] || '') + node.data;
+    }
+  }
+  return seen;
+}"""
+
+
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_every_formula_glyph_is_in_the_font_that_draws_it(browser, base_url, site_dir, page_dir):
+    """The fonts are cut down to the characters the formulas use (hooks/katex.py), and the
+    page preloads the fonts its formulas use. Checked against what chromium computes."""
+    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}")
+    try:
+        faces = katex_faces(site_dir)
+        drawn = visit.page.evaluate(DRAWN_TEXT)
+        preloaded = set(visit.page.evaluate(
+            "[...document.querySelectorAll('link[rel=preload][as=font]')].map(l => l.href.split('/').pop().replace('.woff2', ''))"))
+        used, missing = set(), []
+        for key, text in drawn.items():
+            family, weight, style = key.split("|")
+            if not family.startswith("KaTeX_"):
+                continue
+            name = face_for(faces, family, weight, style)
+            assert name, f"no KaTeX font for {key}"
+            used.add(name)
+            shipped = font_cmap(site_dir / "assets" / "katex" / "fonts" / f"{name}.woff2")
+            original = font_cmap(ROOT / "node_modules" / "katex" / "dist" / "fonts" / f"{name}.woff2")
+            missing += [f"{c!r} in {name}" for c in set(text) if ord(c) in original and ord(c) not in shipped]
+        assert not missing, f"glyphs cut from the fonts but used on the page: {sorted(missing)[:20]}"
+        assert used == preloaded, f"fonts drawn {sorted(used)}, preloaded {sorted(preloaded)}"
+    finally:
+        visit.close()
