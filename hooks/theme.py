@@ -11,7 +11,15 @@
    when the plugin saw it, before math and notebook clean-up: the hook hands it the
    finished content, and applies fixes 1 and 2 to the print page, which the plugin
    writes itself.
-5. The print-site plugin renames heading ids with a regex that rescans each line from
+5. The print-site plugin adds its two stylesheets and its script to every page, but
+   they only style and script the print page: on the other pages they were three
+   render-blocking requests for nothing. The hook keeps them on the print page only.
+6. Code blocks get their copy button (and, when they scroll sideways, tabindex="0" so
+   the keyboard can scroll them) only once scrolled into view (feature content.lazy,
+   which keeps page load fast). So that a keyboard user can still reach a wide code
+   block further down, every code block starts focusable; once shown, the theme keeps
+   tabindex only where the block really scrolls (axe: scrollable-region-focusable).
+7. The print-site plugin renames heading ids with a regex that rescans each line from
    every tag: quadratic in line length, and KaTeX writes each formula as one long line,
    so the build hung for minutes. The hook swaps in a linear regex with the same result.
 
@@ -62,14 +70,37 @@ def on_env(env, config, files):
     return env
 
 
+PRINT_SITE_ASSETS = re.compile(
+    r'\s*<link rel="stylesheet" href="[^"]*css/print-site(?:-material)?\.css">'
+    r'|\s*<script src="[^"]*js/print-site\.js"></script>'
+)
+
+
+def _drop_print_site_assets(output: str, where: str) -> str:
+    output, dropped = PRINT_SITE_ASSETS.subn("", output)
+    if 'class="md-header' in output and dropped != 3:
+        raise PluginError(f"theme hook: expected the print-site plugin's 2 stylesheets and 1 script in {where}, "
+                          f"found {dropped}; update hooks/theme.py")
+    return output
+
+
+CODE_BLOCK = re.compile(r"(<pre(?: [^>]*)?>(?:<span></span>)?)<code>")
+
+
+def _focusable_code(output: str) -> str:
+    return CODE_BLOCK.sub(r'\1<code tabindex="0">', output)
+
+
 def on_post_page(output: str, page, config) -> str:
-    return _fix(output, page.file.src_uri)
+    output = _focusable_code(_fix(output, page.file.src_uri))
+    return _drop_print_site_assets(output, page.file.src_uri)
 
 
 def on_post_build(config) -> None:
     printed = Path(config["site_dir"]) / "print_page" / "index.html"
     if printed.exists():
-        printed.write_text(_fix(printed.read_text(encoding="utf-8"), "print_page"), encoding="utf-8")
+        printed.write_text(_focusable_code(_fix(printed.read_text(encoding="utf-8"), "print_page")),
+                           encoding="utf-8")
 
 
 ANCHOR_TAG = re.compile(r'<(h[1-6]|sup|li)\b[^>]*?\bid="([^"]*)"[^>]*>', re.IGNORECASE)
