@@ -131,11 +131,12 @@ def lighthouse(base: str, page_dirs: list[str]) -> dict:
                 out = Path(tmp) / "report.json"
                 cmd = [node, str(cli), url, "--quiet", "--output=json", f"--output-path={out}",
                        "--chrome-flags=--headless=new " + " ".join(ARGS),
-                       "--only-categories=performance,accessibility,best-practices,seo"]
+                       "--only-categories=performance,accessibility,best-practices,seo",
+                       "--max-wait-for-load=90000"]
                 if form == "desktop":
                     cmd.append("--preset=desktop")
                 proc = subprocess.run(cmd, env={**ENV, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
-                                      timeout=300, check=False)
+                                      timeout=600, check=False)
                 if proc.returncode != 0 or not out.exists():
                     scores[(page_dir, form)] = {"error": proc.stderr.strip().splitlines()[-1:]}
                     continue
@@ -146,6 +147,26 @@ def lighthouse(base: str, page_dirs: list[str]) -> dict:
                     "cls": report["audits"]["cumulative-layout-shift"]["numericValue"],
                 }
     return scores
+
+
+TARGETS = {"desktop": 98, "mobile": 95}
+
+
+def print_misses(scores: dict) -> None:
+    """Which pages miss which Lighthouse target (performance 98/95, accessibility 100, CLS 0)."""
+    misses = {"performance": [], "accessibility": [], "cls": [], "error": []}
+    for (page, form), s in sorted(scores.items()):
+        if "error" in s:
+            misses["error"].append(f"{page} ({form})")
+            continue
+        if s["performance"] < TARGETS[form]:
+            misses["performance"].append(f"{page} ({form} {s['performance']})")
+        if s["accessibility"] < 100:
+            misses["accessibility"].append(f"{page} ({form} {s['accessibility']})")
+        if s["cls"] > 0.0005:
+            misses["cls"].append(f"{page} ({form} {s['cls']:.3f})")
+    for target, pages in misses.items():
+        print(f"misses {target}: {', '.join(pages) if pages else 'none'}")
 
 
 def main() -> None:
@@ -163,6 +184,7 @@ def main() -> None:
         rows = weigh(site, base, page_dirs)
         scores = {} if args.skip_lighthouse else lighthouse(base, page_dirs)
         server.shutdown()
+        index_kb = transferred(site, f"{base}/search/search_index.json") / 1024
 
     header = f"{'page':44} {'KB gz':>7} {'req':>4} {'load ms':>8}"
     if scores:
@@ -179,6 +201,9 @@ def main() -> None:
         print(line)
     heaviest = max((r for r in rows if not r["page"].startswith(("notebooks", "print_page"))), key=lambda r: r["bytes"])
     print(f"\nheaviest derivation page: {heaviest['page']} at {heaviest['bytes'] / 1024:.1f} KB (target <= 250 KB)")
+    print(f"search index: {index_kb:.1f} KB gz, fetched only when a reader first uses search")
+    if scores:
+        print_misses(scores)
 
     if not args.skip_tests:
         start = time.perf_counter()
