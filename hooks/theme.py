@@ -19,7 +19,10 @@
    which keeps page load fast). So that a keyboard user can still reach a wide code
    block further down, every code block starts focusable; once shown, the theme keeps
    tabindex only where the block really scrolls (axe: scrollable-region-focusable).
-7. The print-site plugin renames heading ids with a regex that rescans each line from
+7. The theme's script wraps every table in a scroll box after load, which moved
+   the content below it (layout shift). The build wraps them in the same markup; the
+   script still adds its wrapper inside, which docs/assets/site.css makes a no-op.
+8. The print-site plugin renames heading ids with a regex that rescans each line from
    every tag: quadratic in line length, and KaTeX writes each formula as one long line,
    so the build hung for minutes. The hook swaps in a linear regex with the same result.
 
@@ -91,16 +94,24 @@ def _focusable_code(output: str) -> str:
     return CODE_BLOCK.sub(r'\1<code tabindex="0">', output)
 
 
+TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
+
+
+def _wrapped_tables(output: str) -> str:
+    return TABLE.sub(lambda m: f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table">{m.group(0)}'
+                               "</div></div>", output)
+
+
 def on_post_page(output: str, page, config) -> str:
-    output = _focusable_code(_fix(output, page.file.src_uri))
+    output = _wrapped_tables(_focusable_code(_fix(output, page.file.src_uri)))
     return _drop_print_site_assets(output, page.file.src_uri)
 
 
 def on_post_build(config) -> None:
     printed = Path(config["site_dir"]) / "print_page" / "index.html"
     if printed.exists():
-        printed.write_text(_focusable_code(_fix(printed.read_text(encoding="utf-8"), "print_page")),
-                           encoding="utf-8")
+        fixed = _wrapped_tables(_focusable_code(_fix(printed.read_text(encoding="utf-8"), "print_page")))
+        printed.write_text(fixed, encoding="utf-8")
 
 
 ANCHOR_TAG = re.compile(r'<(h[1-6]|sup|li)\b[^>]*?\bid="([^"]*)"[^>]*>', re.IGNORECASE)

@@ -169,6 +169,38 @@ def test_no_sideways_scroll_on_a_phone(browser, base_url, page_dir):
         visit.close()
 
 
+POSITIONS = """async () => {
+  await document.fonts.ready;
+  await new Promise(r => setTimeout(r, 300));
+  return [...document.querySelectorAll('article :is(h2, h3, table, pre, .arithmatex)')].map(e => {
+    const b = e.getBoundingClientRect();
+    return [e.tagName, Math.round(b.top + scrollY), Math.round(b.left), Math.round(b.width), Math.round(b.height)];
+  });
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1350, "height": 940}, {"width": 375, "height": 812}],
+                         ids=["desktop", "phone"])
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_the_theme_script_moves_nothing(browser, base_url, page_dir, viewport):
+    """Headings, tables, code and formulas sit where they are before the theme's script
+    runs: what the script changes after load (e.g. wrapping tables) must not shift the
+    page (Lighthouse CLS). Compared with the same page loaded without the script."""
+    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
+    positions = {}
+    for with_script in (False, True):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        if not with_script:
+            page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        page.goto(url, wait_until="networkidle")
+        positions[with_script] = page.evaluate(POSITIONS)
+        context.close()
+    assert len(positions[False]) == len(positions[True])
+    moved = [(a, b) for a, b in zip(positions[False], positions[True]) if a != b]
+    assert not moved, f"{len(moved)} elements moved when the theme's script ran, e.g. {moved[:3]}"
+
+
 def test_copy_button_copies_exactly_the_snippet(browser, base_url):
     visit = Visit(browser, f"{base_url}/affine-layer/", permissions=["clipboard-read", "clipboard-write"])
     try:
