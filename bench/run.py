@@ -106,6 +106,7 @@ def weigh(site: Path, base: str, page_dirs: list[str]) -> list[dict]:
             urls: list[str] = []
             page.on("request", lambda r: urls.append(r.url))
             page.goto(f"{base}/{'' if page_dir == '.' else page_dir + '/'}", wait_until="networkidle")
+            page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
             load_ms = page.evaluate("(() => { const t = performance.getEntriesByType('navigation')[0];"
                                     " return t.loadEventEnd - t.startTime; })()")
             local = [u for u in urls if u.startswith(base)]
