@@ -22,9 +22,16 @@
 7. The theme's script wraps every table in a scroll box after load, which moved
    the content below it (layout shift). The build wraps them in the same markup; the
    script still adds its wrapper inside, which docs/assets/site.css makes a no-op.
+   The scroll box is focusable, so that a table wider than a phone can be scrolled
+   from the keyboard (axe: scrollable-region-focusable).
 8. The print-site plugin renames heading ids with a regex that rescans each line from
    every tag: quadratic in line length, and KaTeX writes each formula as one long line,
    so the build hung for minutes. The hook swaps in a linear regex with the same result.
+
+9. The theme's palette stylesheet stops transitions under body[data-md-color-switching],
+   an attribute its script sets and removes at every page load, restyling every element
+   twice. The rule is pointed at the class md-palette-switching, which
+   overrides/main.html sets only while the reader switches palettes.
 
 Each fix fails the build if the markup it expects is gone, so a theme update cannot
 silently undo it.
@@ -98,7 +105,7 @@ TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 
 
 def _wrapped_tables(output: str) -> str:
-    return TABLE.sub(lambda m: f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table">{m.group(0)}'
+    return TABLE.sub(lambda m: f'<div class="md-typeset__scrollwrap" tabindex="0"><div class="md-typeset__table">{m.group(0)}'
                                "</div></div>", output)
 
 
@@ -107,7 +114,23 @@ def on_post_page(output: str, page, config) -> str:
     return _drop_print_site_assets(output, page.file.src_uri)
 
 
+PALETTE_SWITCHING = "[data-md-color-switching]"
+
+
+def _retarget_palette_switching(site_dir: Path) -> None:
+    sheets = sorted((site_dir / "assets" / "stylesheets").glob("palette.*.min.css"))
+    if len(sheets) != 1:
+        raise PluginError(f"theme hook: expected one palette stylesheet, found {[s.name for s in sheets]}; "
+                          "update hooks/theme.py")
+    css = sheets[0].read_text(encoding="utf-8")
+    if css.count(PALETTE_SWITCHING) != 3:
+        raise PluginError(f"theme hook: expected the rule on {PALETTE_SWITCHING} in {sheets[0].name} "
+                          "(3 selectors); update hooks/theme.py")
+    sheets[0].write_text(css.replace(PALETTE_SWITCHING, ".md-palette-switching"), encoding="utf-8")
+
+
 def on_post_build(config) -> None:
+    _retarget_palette_switching(Path(config["site_dir"]))
     printed = Path(config["site_dir"]) / "print_page" / "index.html"
     if printed.exists():
         fixed = _wrapped_tables(_focusable_code(_fix(printed.read_text(encoding="utf-8"), "print_page")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import shutil
 import threading
@@ -169,6 +170,24 @@ def test_no_sideways_scroll_on_a_phone(browser, base_url, page_dir):
         visit.close()
 
 
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_narrow_window_is_accessible(browser, base_url, page_dir):
+    """At 375 px what scrolls sideways (wide tables, formulas, code) must be reachable from
+    the keyboard. A window this narrow with a mouse and keyboard: on touch-only devices the
+    theme itself drops the tab stop of wide code blocks (it sets tabindex only where
+    "(hover)" matches)."""
+    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
+                  viewport={"width": 375, "height": 812})
+    try:
+        visit.page.add_script_tag(path=str(AXE))
+        result = visit.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, "axe at 375 px:\n" + "\n".join(bad)
+    finally:
+        visit.close()
+
+
 POSITIONS = """async () => {
   await document.fonts.ready;
   await new Promise(r => setTimeout(r, 300));
@@ -282,6 +301,58 @@ def test_palette_toggle_switches_to_dark_and_back(browser, base_url):
         assert page.get_attribute("body", "data-md-color-scheme") == "default"
     finally:
         visit.close()
+
+
+ROOT_SCHEME = "getComputedStyle(document.documentElement).colorScheme"
+
+
+def test_palette_switch_is_instant_and_the_root_follows_it(browser, base_url):
+    """overrides/main.html keeps the theme's <meta name=color-scheme> out of the page (each
+    change of it restyles every element) and makes the root's color-scheme (scrollbars,
+    form controls) follow the palette instead; hooks/theme.py points the theme's
+    no-transitions-while-switching rule at a class set only around a real switch."""
+    visit = Visit(browser, f"{base_url}/affine-layer/")
+    try:
+        page = visit.page
+        assert page.evaluate("document.querySelectorAll('meta[name=color-scheme]').length") == 0
+        assert page.evaluate("document.documentElement.className.split(' ')").count("js") == 1
+        assert "no-js" not in page.evaluate("document.documentElement.className")
+        assert page.evaluate(ROOT_SCHEME) in ("normal", "light")
+        for scheme, root in (("slate", "dark"), ("default", "light")):
+            page.evaluate("document.querySelector('form[data-md-component=palette] label:not([hidden])').click()")
+            assert page.evaluate("document.body.classList.contains('md-palette-switching')"), \
+                "no class to stop transitions during the switch"
+            transitions = page.evaluate("document.getAnimations().filter(a => a instanceof CSSTransition).length")
+            assert transitions == 0, f"{transitions} colour transitions ran on switching to {scheme}"
+            assert page.get_attribute("body", "data-md-color-scheme") == scheme
+            assert page.evaluate(ROOT_SCHEME) == root
+            page.wait_for_function("!document.body.classList.contains('md-palette-switching')")
+        assert not visit.errors, visit.errors
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("page_dir", ["two-three-two-network", "multilayer-backprop"])
+def test_the_theme_script_does_not_restyle_the_whole_page(browser, base_url, page_dir, tmp_path):
+    """At start-up the theme's script used to make chromium restyle every element of the
+    page three more times (see overrides/main.html), each a long task on a page of
+    formulas. From a trace of the load: the elements styled in all, over the elements
+    on the page, stays near one pass (skipped off-screen MathML makes it less than one)."""
+    context = browser.new_context(viewport={"width": 412, "height": 823}, is_mobile=True)
+    page = context.new_page()
+    trace = tmp_path / "trace.json"
+    try:
+        browser.start_tracing(page=page, path=str(trace), categories=["devtools.timeline"])
+        page.goto(f"{base_url}/{page_dir}/", wait_until="load")
+        page.wait_for_timeout(1000)  # the theme's start-up work, and a frame or two after it
+        browser.stop_tracing()
+        elements = page.evaluate("document.querySelectorAll('*').length")
+    finally:
+        context.close()
+    events = json.loads(trace.read_text(encoding="utf-8"))
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    styled = sum(e.get("args", {}).get("elementCount", 0) for e in events if e.get("name") == "UpdateLayoutTree")
+    assert styled < 1.3 * elements, f"{styled} elements styled for {elements} on the page"
 
 
 NOTEBOOKS = [d for d in PAGE_DIRS if d.startswith("notebooks/")]
