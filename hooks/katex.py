@@ -206,8 +206,10 @@ def on_env(env, config, files):
         index = int(match.group(1))
         rendered = results[index]["html"]
         if _formulas[index]["display"]:
-            # focusable, so a formula wider than the screen can be scrolled from the keyboard
-            return f'<div class="arithmatex" tabindex="0">{rendered}</div>'
+            # focusable, so a formula wider than the screen can be scrolled from the keyboard;
+            # the height it reserves while off screen (docs/assets/site.css) is its own
+            return (f'<div class="arithmatex" tabindex="0" style="contain-intrinsic-size:auto '
+                    f'{display_height_em(rendered):.2f}em">{rendered}</div>')
         return f'<span class="arithmatex">{rendered}</span>'
 
     def search_text_for(match: re.Match) -> str:
@@ -255,6 +257,18 @@ on_page_context = CombinedEvent(_index_visible_text, _restore_formulas)
 MATHML = re.compile(r"<math\b.*?</math>", re.DOTALL)
 ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
+
+
+STRUT = re.compile(r'<span class="strut" style="height:([0-9.]+)em;')
+KATEX_FONT_SCALE = 1.21  # .katex { font-size: 1.21em } in KaTeX's stylesheet
+DISPLAY_MARGIN_EM = 0.6  # .katex-display margin in docs/assets/site.css
+
+
+def display_height_em(rendered: str) -> float:
+    """Height of a displayed formula in ems of the surrounding text: KaTeX's tallest strut
+    (height plus depth of the formula's line) in KaTeX's larger font, plus the margins."""
+    tallest = max((float(h) for h in STRUT.findall(rendered)), default=1.0)
+    return tallest * KATEX_FONT_SCALE + 2 * DISPLAY_MARGIN_EM
 
 
 def visible_text(rendered: str) -> str:

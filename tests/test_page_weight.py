@@ -88,6 +88,24 @@ def test_code_blocks_are_focusable_before_the_theme_mounts_them(site_dir: Path):
     assert blocks and all('tabindex="0"' in b for b in blocks)
 
 
+def test_the_palette_stylesheet_no_longer_selects_everything_under_a_load_time_attribute(site_dir: Path):
+    """The theme's script sets and removes data-md-color-switching at every load; a rule on
+    everything under it restyled the whole page twice (hooks/theme.py, fix 9)."""
+    [sheet] = (site_dir / "assets" / "stylesheets").glob("palette.*.min.css")
+    css = sheet.read_text(encoding="utf-8")
+    assert "data-md-color-switching" not in css
+    assert css.count(".md-palette-switching") == 3
+
+
+def test_display_formulas_reserve_their_own_height(site_dir: Path):
+    """Off screen, a displayed formula is not laid out and holds the height hooks/katex.py
+    computed: KaTeX's tallest strut in its 1.21em font, plus 2 x 0.6em of margin."""
+    html = (site_dir / "two-three-two-network" / "index.html").read_text(encoding="utf-8")
+    heights = [float(h) for h in re.findall(r'<div class="arithmatex" tabindex="0" style="contain-intrinsic-size:auto ([0-9.]+)em">', html)]
+    assert len(heights) == html.count('<div class="arithmatex"')
+    assert min(heights) >= 1.2 + 1.21 * 0.5 and max(heights) > 5, (min(heights), max(heights))
+
+
 @pytest.fixture(scope="module")
 def search_index(site_dir: Path) -> list[dict]:
     return json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
