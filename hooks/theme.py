@@ -27,7 +27,6 @@
 8. The print-site plugin renames heading ids with a regex that rescans each line from
    every tag: quadratic in line length, and KaTeX writes each formula as one long line,
    so the build hung for minutes. The hook swaps in a linear regex with the same result.
-
 9. The theme's palette stylesheet stops transitions under body[data-md-color-switching],
    an attribute its script sets and removes at every page load, restyling every element
    twice. The rule is pointed at the class md-palette-switching, which

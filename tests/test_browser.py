@@ -111,6 +111,14 @@ def formulas_in_source(page_dir: str) -> int | None:
     return len(re.findall(r'class="arithmatex"', md.convert(source.read_text(encoding="utf-8"))))
 
 
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def set_palette(page, scheme: str):
     """Click the palette toggle until the page shows `scheme` ("default" or "slate")."""
     for _ in range(2):
@@ -144,10 +152,7 @@ def test_page_in_the_browser(browser, base_url, page_dir):
         for scheme in ("default", "slate"):
             set_palette(page, scheme)
             page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"), full_page=False)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            bad = serious_axe_violations(page)
             assert not bad, f"axe in the {scheme} palette:\n" + "\n".join(bad)
         set_palette(page, "default")
         assert not visit.errors, visit.errors
@@ -179,10 +184,7 @@ def test_narrow_window_is_accessible(browser, base_url, page_dir):
     visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
                   viewport={"width": 375, "height": 812})
     try:
-        visit.page.add_script_tag(path=str(AXE))
-        result = visit.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        bad = serious_axe_violations(visit.page)
         assert not bad, "axe at 375 px:\n" + "\n".join(bad)
     finally:
         visit.close()
@@ -353,6 +355,33 @@ def test_the_theme_script_does_not_restyle_the_whole_page(browser, base_url, pag
     events = events["traceEvents"] if isinstance(events, dict) else events
     styled = sum(e.get("args", {}).get("elementCount", 0) for e in events if e.get("name") == "UpdateLayoutTree")
     assert styled < 1.3 * elements, f"{styled} elements styled for {elements} on the page"
+
+
+RESERVED_AND_DRAWN = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('div.arithmatex')].map(d => {
+    const em = parseFloat(getComputedStyle(d).fontSize);
+    const reserved = parseFloat(d.style.containIntrinsicSize.split(' ').pop()) * em;
+    d.style.contentVisibility = 'visible';  // lay it out for real
+    return [reserved, d.getBoundingClientRect().height, em];
+  });
+}"""
+
+
+@pytest.mark.parametrize("page_dir", ["two-three-two-network", "layouts", "losses", "errata"])
+def test_off_screen_formulas_reserve_about_their_drawn_height(browser, base_url, page_dir):
+    """hooks/katex.py computes each displayed formula's height from KaTeX's output; here
+    chromium lays each one out and the two must agree within 0.75 em (formulas in a hidden
+    tab, 0 px tall, are left out), so the page barely moves as formulas are scrolled to."""
+    visit = Visit(browser, f"{base_url}/{page_dir}/", viewport={"width": 1280, "height": 900})
+    try:
+        rows = visit.page.evaluate(RESERVED_AND_DRAWN)
+        drawn = [(r, h, em) for r, h, em in rows if h > 0]
+        assert len(drawn) >= 5
+        off = [(round(r), round(h)) for r, h, em in drawn if abs(r - h) > 0.75 * em]
+        assert not off, f"reserved vs drawn height (px): {off}"
+    finally:
+        visit.close()
 
 
 NOTEBOOKS = [d for d in PAGE_DIRS if d.startswith("notebooks/")]
