@@ -44,8 +44,9 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# BENCH_ARGS, e.g. "--runs 5" or "--skip-tests": see bench/run.py.
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The print page (the whole site in reading order) printed to PDF by headless chromium.
 pdf: build chromium
