@@ -9,6 +9,12 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Builds are dated by the last commit, not the clock (sitemap.xml's lastmod), so two
+# builds of one commit are byte-identical even across midnight.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 
 .PHONY: setup serve build test chromium bench pdf clean
 

@@ -11,7 +11,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def _source_date_epoch() -> str:
+    """The build date every test build uses: the last commit's time (as `make` sets it).
+
+    MkDocs writes the build date into sitemap.xml; without a fixed date two builds on
+    either side of midnight differ. A fixed fallback where git is missing.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True,
+                             check=False).stdout.strip()
+    except OSError:
+        out = ""
+    return out if out.isdigit() else "1700000000"
+
+
+BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": _source_date_epoch()}
 
 
 def mkdocs_build(config: Path, site_dir: Path, **env) -> subprocess.CompletedProcess:

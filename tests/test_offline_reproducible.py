@@ -8,10 +8,13 @@ is reachable, so any fetch at build time fails the build.
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from datetime import datetime, timezone
 
 import pytest
 
@@ -61,3 +64,10 @@ def test_two_builds_are_byte_identical(site_dir: Path, tmp_path: Path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     unexpected = [f for f in differing_files(site_dir, second) if f not in LEGITIMATELY_DIFFERENT]
     assert not unexpected, f"files that differ between two builds: {unexpected}"
+
+
+def test_sitemap_is_dated_by_source_date_epoch(site_dir: Path):
+    """The build date is SOURCE_DATE_EPOCH (the last commit), not the clock."""
+    expected = datetime.fromtimestamp(int(BUILD_ENV["SOURCE_DATE_EPOCH"]), timezone.utc).strftime("%Y-%m-%d")
+    dates = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (site_dir / "sitemap.xml").read_text(encoding="utf-8")))
+    assert dates == {expected}
