@@ -54,11 +54,16 @@ def base_url(site_dir):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def pw():
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(pw):
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    yield b
+    b.close()
 
 
 class Visit:
@@ -220,6 +225,64 @@ def test_the_theme_script_moves_nothing(browser, base_url, page_dir, viewport):
     assert len(positions[False]) == len(positions[True])
     moved = [(a, b) for a, b in zip(positions[False], positions[True]) if a != b]
     assert not moved, f"{len(moved)} elements moved when the theme's script ran, e.g. {moved[:3]}"
+
+
+@pytest.fixture(scope="module")
+def browser_with_scrollbars(pw):
+    """Chromium drawing classic scrollbars that take up room, as on a Windows or Linux
+    desktop (Playwright hides them by default)."""
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, ignore_default_args=["--hide-scrollbars"])
+    yield b
+    b.close()
+
+
+SIDEBAR_LINKS = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('.md-sidebar .md-nav')].filter(n => !n.parentElement.closest('.md-nav'))
+    .flatMap(nav => [...nav.querySelectorAll('.md-nav__link')].filter(a => a.getBoundingClientRect().height > 0).map(a => {
+      const b = a.getBoundingClientRect(), top = nav.getBoundingClientRect().top;
+      return [a.textContent.trim().slice(0, 40), Math.round(b.top - top), Math.round(b.width), Math.round(b.height)];
+    }));
+}"""
+
+
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_sidebars_keep_their_layout_when_the_theme_script_sizes_them(browser_with_scrollbars, base_url, page_dir):
+    """On a desktop with classic scrollbars, the navigation and the table of contents are
+    laid out the same before and after the theme's script gives the sidebars their height
+    (it used to remove a scrollbar from the table of contents, which re-wrapped: CLS)."""
+    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
+    links = {}
+    for with_script in (False, True):
+        context = browser_with_scrollbars.new_context(viewport={"width": 1350, "height": 940})
+        page = context.new_page()
+        if not with_script:
+            page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        page.goto(url, wait_until="networkidle")
+        links[with_script] = page.evaluate(SIDEBAR_LINKS)
+        if with_script:  # and with the pointer over each sidebar, which restyles its scrollbar
+            for side in ("primary", "secondary"):
+                page.hover(f".md-sidebar--{side} .md-nav__title")
+                links[side] = page.evaluate(SIDEBAR_LINKS)
+        context.close()
+    assert len(links[True]) > 5
+    for state in (True, "primary", "secondary"):
+        moved = [(a, b) for a, b in zip(links[False], links[state]) if a != b]
+        assert links[False] == links[state], f"{len(moved)} sidebar links moved or resized ({state}), e.g. {moved[:3]}"
+
+
+def test_the_layout_does_not_move_when_the_page_outgrows_the_window(browser_with_scrollbars, base_url):
+    """A page is painted before it has all arrived, while it may still fit the window;
+    with classic scrollbars the page's scrollbar must not narrow the layout when it comes."""
+    context = browser_with_scrollbars.new_context(viewport={"width": 1350, "height": 940})
+    page = context.new_page()
+    page.goto(f"{base_url}/affine-layer/", wait_until="load")
+    left = "document.querySelector('.md-main__inner').getBoundingClientRect().left"
+    long_page = page.evaluate(left)
+    page.evaluate("document.querySelector('article').replaceChildren()")
+    assert page.evaluate("document.documentElement.scrollHeight <= innerHeight"), "the page still scrolls"
+    assert page.evaluate(left) == long_page
+    context.close()
 
 
 def test_copy_button_copies_exactly_the_snippet(browser, base_url):
