@@ -259,16 +259,26 @@ ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
 
-STRUT = re.compile(r'<span class="strut" style="height:([0-9.]+)em;')
+STRUT = re.compile(r'<span class="strut" style="height:([0-9.]+)em;(?:vertical-align:(-?[0-9.]+)em;)?')
 KATEX_FONT_SCALE = 1.21  # .katex { font-size: 1.21em } in KaTeX's stylesheet
 DISPLAY_MARGIN_EM = 0.6  # .katex-display margin in docs/assets/site.css
+# The line a displayed formula sits on is never less than this above and below the
+# baseline (KaTeX ems): the strut of KaTeX's own line box (.katex { line-height: 1.2 }),
+# as chromium lays it out; tests/test_browser.py measures it against every formula.
+LINE_ABOVE_EM, LINE_BELOW_EM = 0.877, 0.372
 
 
 def display_height_em(rendered: str) -> float:
-    """Height of a displayed formula in ems of the surrounding text: KaTeX's tallest strut
-    (height plus depth of the formula's line) in KaTeX's larger font, plus the margins."""
-    tallest = max((float(h) for h in STRUT.findall(rendered)), default=1.0)
-    return tallest * KATEX_FONT_SCALE + 2 * DISPLAY_MARGIN_EM
+    """Height of a displayed formula in ems of the surrounding text, margins included.
+
+    Each of KaTeX's struts reaches `height - depth` above the baseline and `depth`
+    below it (depth = -vertical-align); the formula's line spans the highest top and
+    the lowest bottom among them and KaTeX's own line box, in KaTeX's larger font."""
+    above, below = LINE_ABOVE_EM, LINE_BELOW_EM
+    for height, align in STRUT.findall(rendered):
+        depth = -float(align or 0)
+        above, below = max(above, float(height) - depth), max(below, depth)
+    return (above + below) * KATEX_FONT_SCALE + 2 * DISPLAY_MARGIN_EM
 
 
 def visible_text(rendered: str) -> str:
