@@ -452,6 +452,31 @@ def test_off_screen_formulas_reserve_their_drawn_height(browser, base_url, site_
         visit.close()
 
 
+TAG_CLEARANCE = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('.katex-display .tag')].map(tag => {
+    tag.closest('div.arithmatex').style.contentVisibility = 'visible';
+    const right = Math.max(...[...tag.parentElement.querySelectorAll(':scope > .base')].map(b => b.getBoundingClientRect().right));
+    return [tag.textContent, tag.getBoundingClientRect().left - right];
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1350])
+@pytest.mark.parametrize("page_dir", ["affine-layer", "bias-broadcast", "multilayer-backprop"])
+def test_equation_numbers_never_cover_their_formula(browser, base_url, page_dir, width):
+    """KaTeX pins an equation number to the right of a box as wide as the column, so a wider
+    formula ran under it (every numbered formula on a phone); docs/assets/site.css widens
+    the box of a numbered formula with it. Number and formula are at least 4 px apart."""
+    visit = Visit(browser, f"{base_url}/{page_dir}/", viewport={"width": width, "height": 900})
+    try:
+        gaps = visit.page.evaluate(TAG_CLEARANCE)
+        assert gaps, "no numbered formula on the page"
+        assert not [(tag, round(gap)) for tag, gap in gaps if gap < 4], gaps
+    finally:
+        visit.close()
+
+
 NOTEBOOKS = [d for d in PAGE_DIRS if d.startswith("notebooks/")]
 
 
