@@ -205,6 +205,24 @@ POSITIONS = """async () => {
 }"""
 
 
+def measure(browser, url: str, viewport: dict, script: str, theme_script: bool = True, hover=()) -> list:
+    """`script` evaluated on a fresh load of `url` (with or without the theme's script),
+    then once more with the pointer over each selector in `hover`."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        if not theme_script:
+            page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        page.goto(url, wait_until="networkidle")
+        results = [page.evaluate(script)]
+        for selector in hover:
+            page.hover(selector)
+            results.append(page.evaluate(script))
+        return results
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1350, "height": 940}, {"width": 375, "height": 812}],
                          ids=["desktop", "phone"])
 @pytest.mark.parametrize("page_dir", PAGE_DIRS)
@@ -213,15 +231,8 @@ def test_the_theme_script_moves_nothing(browser, base_url, page_dir, viewport):
     runs: what the script changes after load (e.g. wrapping tables) must not shift the
     page (Lighthouse CLS). Compared with the same page loaded without the script."""
     url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
-    positions = {}
-    for with_script in (False, True):
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        if not with_script:
-            page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
-        page.goto(url, wait_until="networkidle")
-        positions[with_script] = page.evaluate(POSITIONS)
-        context.close()
+    positions = {with_script: measure(browser, url, viewport, POSITIONS, theme_script=with_script)[0]
+                 for with_script in (False, True)}
     assert len(positions[False]) == len(positions[True])
     moved = [(a, b) for a, b in zip(positions[False], positions[True]) if a != b]
     assert not moved, f"{len(moved)} elements moved when the theme's script ran, e.g. {moved[:3]}"
@@ -252,23 +263,15 @@ def test_sidebars_keep_their_layout_when_the_theme_script_sizes_them(browser_wit
     laid out the same before and after the theme's script gives the sidebars their height
     (it used to remove a scrollbar from the table of contents, which re-wrapped: CLS)."""
     url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
-    links = {}
-    for with_script in (False, True):
-        context = browser_with_scrollbars.new_context(viewport={"width": 1350, "height": 940})
-        page = context.new_page()
-        if not with_script:
-            page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
-        page.goto(url, wait_until="networkidle")
-        links[with_script] = page.evaluate(SIDEBAR_LINKS)
-        if with_script:  # and with the pointer over each sidebar, which restyles its scrollbar
-            for side in ("primary", "secondary"):
-                page.hover(f".md-sidebar--{side} .md-nav__title")
-                links[side] = page.evaluate(SIDEBAR_LINKS)
-        context.close()
-    assert len(links[True]) > 5
-    for state in (True, "primary", "secondary"):
-        moved = [(a, b) for a, b in zip(links[False], links[state]) if a != b]
-        assert links[False] == links[state], f"{len(moved)} sidebar links moved or resized ({state}), e.g. {moved[:3]}"
+    viewport = {"width": 1350, "height": 940}
+    [before] = measure(browser_with_scrollbars, url, viewport, SIDEBAR_LINKS, theme_script=False)
+    # after the script, then with the pointer over each sidebar, which restyles its scrollbar
+    after = measure(browser_with_scrollbars, url, viewport, SIDEBAR_LINKS,
+                    hover=[".md-sidebar--primary .md-nav__title", ".md-sidebar--secondary .md-nav__title"])
+    assert len(before) > 5
+    for state, links in zip(("loaded", "pointer on the navigation", "pointer on the contents"), after):
+        moved = [(a, b) for a, b in zip(before, links) if a != b]
+        assert before == links, f"{len(moved)} sidebar links moved or resized ({state}), e.g. {moved[:3]}"
 
 
 def test_the_layout_does_not_move_when_the_page_outgrows_the_window(browser_with_scrollbars, base_url):
