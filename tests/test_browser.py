@@ -455,6 +455,65 @@ def test_off_screen_formulas_reserve_their_drawn_height(browser, base_url, site_
         visit.close()
 
 
+LATER_BLOCKS = """async () => {
+  await document.fonts.ready;
+  const blocks = [...document.querySelectorAll('.md-typeset > [data-later]')];
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const skipped = blocks.filter(b => getComputedStyle(b).contentVisibility === 'auto').length;
+  const reserved = blocks.map(b => parseFloat(b.style.getPropertyValue('--later')) * rem);
+  const firstTop = blocks.length ? blocks[0].getBoundingClientRect().top + scrollY : null;
+  blocks.forEach(b => b.style.contentVisibility = 'visible');  // lay them all out for real
+  const drawn = blocks.map(b => b.getBoundingClientRect().height);
+  return {skipped, reserved, drawn, firstTop, shifts: window.__shifts,
+          text: blocks.map(b => b.tagName + ' ' + b.textContent.trim().slice(0, 40))};
+}"""
+LAYOUT_SHIFTS = """window.__shifts = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.push(e.value)))
+  .observe({type: 'layout-shift', buffered: true});"""
+PHONES = [{"width": 320, "height": 568}, {"width": 412, "height": 915}, {"width": 479, "height": 1000}]
+
+
+@pytest.mark.parametrize("page_dir", PAGE_DIRS)
+def test_phones_lay_out_long_pages_lazily_without_moving_anything(browser, base_url, page_dir):
+    """hooks/phone_layout.py marks the blocks after a page's first screens; on a phone the
+    browser skips their layout until the reader scrolls near them. On phones from 320 to
+    479 px wide: every marked block is skipped at load, the height it reserves is at least
+    the height it is drawn at (otherwise it overlaps the next block while skipped, and
+    accessibility checkers misread the page) and not wildly more (the scrollbar stays
+    honest: at most 3 times, over the page), the first marked block starts below the first
+    screen, and nothing shifts while the page loads. On a desktop nothing is skipped."""
+    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
+    context = browser.new_context(viewport=PHONES[0], is_mobile=True, has_touch=True, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.add_init_script(LAYOUT_SHIFTS)
+        for phone in PHONES:
+            page.set_viewport_size(phone)
+            page.goto(url, wait_until="load")
+            got = page.evaluate(LATER_BLOCKS)
+            where = f"{phone['width']}x{phone['height']}"
+            assert not sum(got["shifts"]), f"{where}: layout shifts while loading: {got['shifts']}"
+            if page_dir in ("errata", "layouts", "multilayer-backprop"):
+                assert len(got["drawn"]) > 10, f"{where}: a long page with {len(got['drawn'])} blocks marked"
+            if not got["drawn"]:
+                continue
+            assert got["skipped"] == len(got["drawn"]), f"{where}: {got['skipped']} of {len(got['drawn'])} skipped"
+            short = [(text, round(r), round(d)) for text, r, d in zip(got["text"], got["reserved"], got["drawn"]) if r < d]
+            assert not short, f"{where}: blocks drawn taller than they reserve (px): {short}"
+            assert sum(got["reserved"]) <= 3 * sum(got["drawn"]), f"{where}: reserved {sum(got['reserved']):.0f} px " \
+                f"for {sum(got['drawn']):.0f} px drawn"
+            assert got["firstTop"] >= phone["height"], f"{where}: first marked block at {got['firstTop']:.0f} px"
+    finally:
+        context.close()
+    visit = Visit(browser, url, viewport={"width": 1280, "height": 900})
+    try:
+        skipped = visit.page.evaluate("[...document.querySelectorAll('.md-typeset > [data-later]')]"
+                                      ".filter(b => getComputedStyle(b).contentVisibility !== 'visible').length")
+        assert skipped == 0, f"{skipped} blocks skipped on a desktop"
+    finally:
+        visit.close()
+
+
 TAG_CLEARANCE = """async () => {
   await document.fonts.ready;
   return [...document.querySelectorAll('.katex-display .tag')].map(tag => {
