@@ -68,8 +68,6 @@ class _Box:
         self.flush()
         if self.tag == "pre":  # code does not wrap: 1.4 lines of 0.85 em each, plus padding
             return (self.lines + 1) * 1.25 + 2
-        if self.tag == "tr":
-            return max(self.cells or [0.0]) + 1
         h = self.em
         if "tabbed-content" in self.classes:
             h += max(self.tabs or [0.0])
@@ -157,12 +155,10 @@ class _Blocks(HTMLParser):
     def _finish(self, box: _Box, parent: _Box) -> None:
         if box.tag in ("td", "th"):
             parent.cells.append(box)
-        elif box.tag == "tr":  # each cell wraps in its share of the row's width
-            cells = box.cells
-            for cell in cells:
-                cell.width /= max(len(cells), 1)
-            box.cells = [cell.height() + 0.8 for cell in cells]
-            parent.em += box.height()
+        elif box.tag == "tr":  # each cell wraps in its share of the row's width; the tallest counts
+            for cell in box.cells:
+                cell.width /= len(box.cells)
+            parent.em += max([cell.height() + 0.8 for cell in box.cells], default=0.0) + 1
         elif "tabbed-block" in box.classes:
             parent.tabs.append(box.height())
         elif box.tag in INLINE:
