@@ -514,6 +514,30 @@ def test_phones_lay_out_long_pages_lazily_without_moving_anything(browser, base_
         visit.close()
 
 
+GLANCE_COLUMNS = """async () => {
+  await document.fonts.ready;
+  const table = document.querySelector('.errata-glance table');
+  const widths = () => [...table.querySelectorAll('thead th')].map(th => Math.round(th.getBoundingClientRect().width));
+  const all = widths();
+  [...table.querySelectorAll('tbody tr')].slice(1).forEach(tr => tr.remove());  // as if only one row had arrived
+  return [all, widths()];
+}"""
+
+
+@pytest.mark.parametrize("width", [1350, 1000, 375])
+def test_errata_table_columns_do_not_depend_on_the_rows_that_have_arrived(browser, base_url, width):
+    """The long table at the top of the errata page is drawn while its rows still arrive;
+    with column widths taken from the content, the browser re-balanced the columns as rows
+    came in and moved the cells already drawn (a layout shift). Its widths are fixed
+    (docs/assets/site.css): the same with one row as with all of them."""
+    visit = Visit(browser, f"{base_url}/errata/", viewport={"width": width, "height": 900})
+    try:
+        all_rows, one_row = visit.page.evaluate(GLANCE_COLUMNS)
+        assert len(all_rows) == 5 and all_rows == one_row, f"column widths {all_rows} with every row, {one_row} with one"
+    finally:
+        visit.close()
+
+
 TAG_CLEARANCE = """async () => {
   await document.fonts.ready;
   return [...document.querySelectorAll('.katex-display .tag')].map(tag => {
