@@ -44,17 +44,19 @@ def _describe(value):
     return repr(value)
 
 
-def call(fn, name, *args, float_error_hint="", error_hint="", **named):
+def call(fn, name, *args, float_error_hint="", error_hint="", unchanged=True, **named):
     """Call the student's `name` with the arrays in `named` (positionally, in order).
 
     A function that is missing or not written yet, that raises, that makes numpy overflow or
     divide by zero, or that changes one of its inputs fails with a message saying so;
-    error_hint is added when it raises.
+    error_hint is added when it raises. unchanged=False skips the check that the inputs are
+    left as they were (for a gradient checker, whose job is to perturb x and put it back).
     """
     if not callable(fn):
         fail(f"{name} is not defined: run the cell that defines it (and every cell above it).")
     inputs = list(named.items())
-    before = [(label, a, a.copy()) for key, value in inputs for label, a in _arrays_in(value, key)]
+    before = [(label, a, a.copy()) for key, value in inputs for label, a in _arrays_in(value, key)
+              if unchanged]
     shown = ", ".join(f"{key} = {_describe(value)}" for key, value in inputs)
     try:
         with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise",
@@ -152,21 +154,6 @@ def _shape_failure(what, got, want, of, shapes):
         fail(f"{what} has shape {got} but must have {like}: a transpose is missing (or the "
              f"product is in the wrong order).")
     fail(f"{what} has shape {got} but must have {like}.")
-
-
-def numerical_vjp(f, x, dout, h=1e-5):
-    """sum_k dout_k d f_k / dx by centered differences, on a float64 copy of x (x is not touched)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        plus = np.sum(np.asarray(f(x), dtype=np.float64) * dout)
-        x[ix] = old - h
-        minus = np.sum(np.asarray(f(x), dtype=np.float64) * dout)
-        x[ix] = old
-        grad[ix] = (plus - minus) / (2 * h)
-    return grad
 
 
 def rel_error(a, b):
@@ -332,23 +319,20 @@ def check_input_gradient(dx, want, x_shape, *, w=None, dout=None, name="dx", of=
 # Activations and losses
 # ---------------------------------------------------------------------------------------------
 
-OVERFLOW_SIGMOID = ("The naive 1 / (1 + np.exp(-x)) overflows for large negative x: exp(1000) is "
-                    "inf. Compute only e = np.exp(-np.abs(x)), which lies in [0, 1], and use "
-                    "1 / (1 + e) where x >= 0 and e / (1 + e) where x < 0.")
-OVERFLOW_SOFTMAX = ("np.exp of a score of 1000 overflows. Subtract each row's maximum before "
-                    "exponentiating (x - x.max(axis=1, keepdims=True)): softmax does not change "
-                    "when a row is shifted, and every exponent is then <= 0.")
-
-
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+OVERFLOW_SIGMOID = ("The formula 1 / (1 + e^(-x)) overflows for large negative x: e^1000 is inf "
+                    "in floating point. Exponentiate only numbers that are <= 0 (-|x| never "
+                    "overflows), and write sigma(x) for x >= 0 and for x < 0 each in a form that "
+                    "uses that exponential (the activations page shows both).")
+OVERFLOW_SOFTMAX = ("The exponential of a large score overflows (e^710 is already inf). Subtract "
+                    "each row's maximum before exponentiating: softmax does not change when one "
+                    "number is subtracted from a whole row, and every exponent is then <= 0.")
 
 
 def check_sigmoid_backward(dx, want, s, dout):
+    again = 1 / (1 + np.exp(-s))             # s is in [0, 1]: this cannot overflow
     check("dx", dx, want, of="dout", mistakes=[
         ("you applied the sigmoid again to the cached output: the cache holds s = sigma(x), and "
-         "sigma'(x) = s (1 - s) needs no further sigmoid.", dout * _sigmoid(s) * (1 - _sigmoid(s))),
+         "sigma'(x) = s (1 - s) needs no further sigmoid.", dout * again * (1 - again)),
         ("dx does not depend on dout: multiply the local derivative s (1 - s) by dout "
          "(chain rule).", s * (1 - s)),
     ])
@@ -363,27 +347,60 @@ def check_relu_backward(dx, want, x, dout):
     ])
 
 
-def check_softmax_loss(loss, dx, want_loss, want_dx, x, y):
-    """loss and dx of the mean softmax cross-entropy, with its usual mistakes named."""
+def check_softmax_loss(loss, dx, want_loss, want_dx, x, y, column_shifted=(None, None)):
+    """loss and dx of the mean softmax cross-entropy, with its usual mistakes named.
+
+    column_shifted: (loss, dx) of the correct formula applied to x - x.max(axis=0), which is
+    what a max taken over the wrong axis computes (the hidden tests pass it in).
+    """
     N = x.shape[0]
-    loss = as_array("the loss", loss)
-    if loss.size != 1:
-        fail(f"the loss must be one number, got an array of shape {loss.shape}.")
-    loss = float(loss)
-    if not math.isclose(loss, want_loss, rel_tol=1e-6, abs_tol=1e-9):
-        if N > 1 and math.isclose(loss, N * want_loss, rel_tol=1e-6):
+    column_max = ("you subtracted the maximum over axis 0 (of each class, over the samples) "
+                  "instead of each row's maximum (axis 1). Softmax is unchanged when one number "
+                  "is subtracted from a whole row, not when each class gets its own shift.")
+    wrong_loss, wrong_dx = column_shifted
+
+    def check_loss():
+        got = as_array("the loss", loss)
+        if got.size != 1:
+            fail(f"the loss must be one number, got an array of shape {got.shape}.")
+        got = float(got)
+        if math.isclose(got, want_loss, rel_tol=1e-6, abs_tol=1e-9):
+            return
+        if wrong_loss is not None and math.isclose(got, wrong_loss, rel_tol=1e-6) and \
+                not math.isclose(wrong_loss, want_loss, rel_tol=1e-6):
+            fail(f"the loss is wrong: {column_max}")
+        if N > 1 and math.isclose(got, N * want_loss, rel_tol=1e-6):
             fail(f"the loss is N times too large (N = {N}): it is the mean over the N samples, "
                  f"not the sum.")
-        fail(f"the loss is wrong: expected {want_loss:.6g}, got {loss:.6g}.")
-    shifted = x - x.max(axis=0, keepdims=True)
-    p_col = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    onehot = np.zeros_like(x)
+        fail(f"the loss is wrong: expected {want_loss:.6g}, got {got:.6g}.")
+
+    onehot = np.zeros_like(want_dx)
     onehot[np.arange(N), y] = 1
-    check("dx", dx, want_dx, of="x", batch=N, mistakes=[
-        ("you did not subtract the one-hot labels: dx = (softmax(x) - onehot(y)) / N.",
-         (want_dx * N + onehot) / N),
-    ])
-    del p_col
+    mistakes = [("you did not subtract the one-hot labels: dx = (softmax(x) - onehot(y)) / N.",
+                 want_dx + onehot / N)]
+    if wrong_dx is not None:
+        mistakes.append((column_max, wrong_dx))
+    all_of(check_loss, lambda: check("dx", dx, want_dx, of="x", batch=N, mistakes=mistakes))
+
+
+def check_numerical_gradient(grad, want, *, x, h, one_sided, name="the numerical gradient"):
+    """A hand-written centered-difference checker: its usual mistakes, by their signatures."""
+    check(name, grad, want, of="x", tol=1e-9, mistakes=[
+        (f"it is the one-sided difference (f(x + h) - f(x)) / h, whose error is O(h); use the "
+         f"centered (f(x + h) - f(x - h)) / (2h), whose error is O(h^2).", one_sided),
+        ("it is twice the centered difference: divide f(x + h) - f(x - h) by 2h, not by h.",
+         2 * np.asarray(want)),
+    ], hint=f"(for x = {_describe(x)}, h = {h})")
+
+
+def check_restored(x, before, name):
+    """After a gradient check, x must hold exactly the bits it held before."""
+    if x.tobytes() == before.tobytes():
+        return
+    ix = next(i for i in np.ndindex(x.shape) if x[i].tobytes() != before[i].tobytes())
+    fail(f"{name} did not put x back bit for bit: x{list(ix)} is {x[ix]!r}, it was {before[ix]!r}. "
+         f"Save the old value and assign it back (x[i] = old); undoing the step with arithmetic "
+         f"(x[i] -= 2 * h, then x[i] += h) does not round-trip in floating point.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -117,11 +117,14 @@ def bundles(spec: dict) -> list[list[str]]:
     """Group the mistakes, in file order, so that no two in one bundle touch the same slot of the
     same question. (A question that calls another question's functions is still diagnosed: its
     hidden tests run it with the site's versions of those functions.)"""
+    def slots(key):
+        m = spec["mistakes"][key]
+        return {(m["question"], s) for s in ([m["slot"]] if isinstance(m["slot"], str) else m["slot"])}
+
     groups: list[list[str]] = []
-    for key, m in spec["mistakes"].items():
+    for key in spec["mistakes"]:
         for group in groups:
-            if all((spec["mistakes"][o]["question"], spec["mistakes"][o]["slot"])
-                   != (m["question"], m["slot"]) for o in group):
+            if all(not slots(key) & slots(other) for other in group):
                 group.append(key)
                 break
         else:
