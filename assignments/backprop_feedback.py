@@ -236,14 +236,14 @@ def check(what, got, want, *, of=None, tol=1e-6, mistakes=(), shapes=None, batch
 # What is known about the gradients of an affine layer Y = XW + b (rows) or Z = WA + b (columns)
 # ---------------------------------------------------------------------------------------------
 
-def bias_shapes(dout, b_shape, *, batch_axis=0, name="db"):
+def bias_shapes(dout, b_shape, *, batch_axis=0, name="db", upstream="dout"):
     """{wrong shape: message} for a bias gradient: the shapes of the bias-broadcast gallery."""
     N, M = dout.shape[batch_axis], dout.shape[1 - batch_axis]
     b_shape = tuple(b_shape)
     batch, other = f"axis {batch_axis}", f"axis {1 - batch_axis}"
     shapes = {dout.shape: (
-        f"{name} has shape {dout.shape}, the shape of dout: you returned dout without summing "
-        f"it. That is the gradient of a separate bias for every sample; b is shared by all "
+        f"{name} has shape {dout.shape}, the shape of {upstream}: you returned {upstream} "
+        f"without summing it. That is the gradient of a separate bias for every sample; b is shared by all "
         f"N = {N} samples, so sum over the batch index n ({batch}).")}
     if N != M:
         for shape in ((N,), (N, 1), (1, N)):
@@ -267,7 +267,8 @@ def wrong_axis_words(M, batch, other):
             f"batch index n ({batch}): one number per sample, not one per bias.")
 
 
-def check_bias_gradient(db, want, dout, b_shape, *, batch_axis=0, mean_loss=False, name="db"):
+def check_bias_gradient(db, want, dout, b_shape, *, batch_axis=0, mean_loss=False, name="db",
+                        upstream="dout"):
     """The five mistakes of the bias-broadcast gallery, for dout with the batch on `batch_axis`."""
     N, M = dout.shape[batch_axis], dout.shape[1 - batch_axis]
     mistakes = []
@@ -275,7 +276,8 @@ def check_bias_gradient(db, want, dout, b_shape, *, batch_axis=0, mean_loss=Fals
         mistakes.append((wrong_axis_words(M, f"axis {batch_axis}", f"axis {1 - batch_axis}")
                          + f" (With N = M = {N} the shapes cannot reveal it.)",
                          dout.sum(axis=1 - batch_axis).reshape(np.shape(want))))
-    check(name, db, want, of="b", shapes=bias_shapes(dout, b_shape, batch_axis=batch_axis, name=name),
+    shapes = bias_shapes(dout, b_shape, batch_axis=batch_axis, name=name, upstream=upstream)
+    check(name, db, want, of="b", shapes=shapes,
           mistakes=mistakes, batch=N, mean_loss=mean_loss)
 
 
