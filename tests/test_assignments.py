@@ -293,3 +293,37 @@ def test_questions_without_a_mistake_keep_full_marks(graded, name):
         for q, mark in marks.items():
             if q not in touched and not deps[q] & touched:
                 assert mark["score"] == mark["max_score"], (i, q, mark["output"][-2000:])
+
+
+PAGE = ROOT / "docs" / "assignments.md"
+
+
+def test_the_page_links_every_published_file_and_nothing_else(built):
+    """The raw links of docs/assignments.md (not checked by mkdocs: the files are built by
+    `make assignments`, after mkdocs) name exactly the files the build publishes, next to
+    the page in site/assignments/."""
+    page = PAGE.read_text(encoding="utf-8")
+    linked = set(re.findall(r'<a href="\.\./assignments/([^"]+)"', page))
+    published = {p.name for files in built.values() for p in files.values()}
+    assert linked == published, (linked ^ published)
+
+
+def test_the_page_quotes_every_named_mistake():
+    """Each mistake's expected feedback is in the page's table, and the table has no extra rows."""
+    page = PAGE.read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ") and line.count("|") == 5]
+    quoted = {line.rsplit("|", 2)[1].strip() for line in rows} - {"the feedback contains", "---"}
+    expected = {load_mistakes(name)["mistakes"][key]["expect"] for name, key in ALL_MISTAKES}
+    assert expected <= quoted, f"not on the page: {expected - quoted}"
+    assert quoted <= expected, f"on the page but not tested: {quoted - expected}"
+
+
+def test_the_pages_workflow_publishes_the_assignments_after_the_last_build():
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())["jobs"]
+    commands = [line.strip() for step in steps["build"]["steps"]
+                for line in step.get("run", "").splitlines() if line.strip()]
+    assert "make assignments" in commands
+    last_build = max(i for i, c in enumerate(commands) if c in ("make build", "make pdf"))
+    assert commands.index("make assignments") > last_build, "mkdocs build would empty site/"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "assignments/build.py site/assignments" in makefile
