@@ -327,3 +327,45 @@ def test_the_pages_workflow_publishes_the_assignments_after_the_last_build():
     assert commands.index("make assignments") > last_build, "mkdocs build would empty site/"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "assignments/build.py site/assignments" in makefile
+
+
+ALONE = r"""
+import functools, http.server, json, os, sys, threading
+site, name, master = sys.argv[1:4]
+server = http.server.ThreadingHTTPServer(
+    ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=site))
+threading.Thread(target=server.serve_forever, daemon=True).start()
+nb = json.load(open(f"{name}.ipynb"))
+setup = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+setup = setup.replace(sys.argv[4], f"http://127.0.0.1:{server.server_address[1]}/")
+env = {}
+exec(setup, env)                                   # what Colab runs first
+assert sorted(os.listdir("tests")) and os.path.exists("backprop_feedback.py")
+solutions = json.loads(sys.argv[5])
+for source in solutions:
+    exec(source, env)
+result = env["grader"].check("q1", env)
+assert result.passed_all_public, result
+nb_after = json.load(open(f"{name}.ipynb"))
+assert nb_after == nb, "the download overwrote the student's notebook"
+print("checked")
+"""
+
+
+@pytest.mark.parametrize("name", sorted(MASTERS))
+def test_a_notebook_alone_fetches_its_checks(built, tmp_path, name):
+    """As on Colab: only the .ipynb in an empty folder. Its first cell downloads the student zip
+    (here from a local server standing in for the site), keeps the notebook, and
+    grader.check("q1") runs on the first answer."""
+    import shutil
+    shutil.copy(built[name]["notebook"], tmp_path)
+    master = read(MASTERS[name])
+    first = [s for s in solution_cells(master)][:1]
+    needs = [c.source for c in master.cells if c.cell_type == "code"][1:]   # skip the setup
+    prefix = [s for s in needs[: needs.index(first[0])] if "BEGIN SOLUTION" not in s]
+    proc = subprocess.run(
+        [sys.executable, "-c", ALONE, str(built[name]["notebook"].parent), name, str(MASTERS[name]),
+         deployed_site_url() + "assignments/", json.dumps(prefix + first)],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0 and "checked" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-3000:]
