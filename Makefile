@@ -67,7 +67,7 @@ pdf: build chromium
 # zips into site/assignments/, next to the assignments page. Run it after `make build`, which
 # empties site/.
 .PHONY: assignments
-assignments: setup
+assignments: $(STAMP)
 	$(BIN)/python assignments/build.py site/assignments
 
 clean:
