@@ -369,3 +369,21 @@ def test_a_notebook_alone_fetches_its_checks(built, tmp_path, name):
         cwd=tmp_path, capture_output=True, text=True, check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert proc.returncode == 0 and "checked" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-3000:]
+
+
+def test_the_page_states_each_assignments_points_and_environment(built):
+    """The points column is the sum of each master's question points; the autograder's
+    environment holds the Python, otter-grader and numpy versions the page names."""
+    import zipfile
+    page = PAGE.read_text(encoding="utf-8")
+    for name in MASTERS:
+        points = sum(yaml.safe_load(c.source.split("\n", 1)[1])["points"]
+                     for c in read(MASTERS[name]).cells
+                     if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION"))
+        row = next(line for line in page.splitlines() if f'href="../assignments/{name}.ipynb"' in line)
+        assert f"| {points} |" in row, (name, points)
+        with zipfile.ZipFile(built[name]["autograder_zip"]) as zf:
+            env = zf.read("environment.yml").decode()
+        for pin in ("python=3.13", "otter-grader[grading,plugins]==7.0.0", "numpy==2.4.6"):
+            assert pin in env, (name, pin)
+    assert "Python 3.13, otter-grader 7.0.0 and numpy 2.4.6" in page
