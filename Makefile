@@ -62,5 +62,13 @@ pdf: build chromium
 	  --print-to-pdf=backprop-matrix-calculus.pdf "file://$(CURDIR)/site/print_page/index.html"
 	@echo "wrote backprop-matrix-calculus.pdf"
 
+# The graded assignments: `otter assign` on every master in assignments/ (it fails unless each
+# master's own solution scores full marks), writing the student notebooks and the autograder
+# zips into site/assignments/, next to the assignments page. Run it after `make build`, which
+# empties site/.
+.PHONY: assignments
+assignments: $(STAMP)
+	$(BIN)/python assignments/build.py site/assignments
+
 clean:
 	rm -rf site .cache $(VENV) node_modules
