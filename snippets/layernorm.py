@@ -105,7 +105,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     rows = x.astype(np.float64).reshape(N * G, C // G * H * W)     # (N·G, C/G·H·W): one row per sample and group
     xhat, std = _normalize_rows(rows, _eps("gn_param", gn_param))  # (N·G, C/G·H·W), (N·G, 1)
     xhat = xhat.reshape(N, C, H, W)                                # (N, C, H, W)
-    cache = {"xhat": xhat, "std": std, "G": G, "gamma": g.reshape(1, C, 1, 1).astype(np.float64),
+    cache = {"xhat": xhat, "std": std, "rows": rows.shape, "gamma": g.reshape(1, C, 1, 1).astype(np.float64),
              "shapes": (g.shape, b.shape), "dtype": x.dtype}
     return _in_dtype(g.reshape(1, C, 1, 1) * xhat + b.reshape(1, C, 1, 1), dtype=x.dtype)[0], cache
 
@@ -114,14 +114,13 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
 def spatial_groupnorm_backward(dout, cache):
     """dout (N, C, H, W) → (dx, dgamma, dbeta): the layer-norm backward on the rows of the forward pass."""
     dout = _float_array("dout", dout)
-    xhat, std, G, gamma, (g_shape, b_shape) = (cache[k] for k in ("xhat", "std", "G", "gamma", "shapes"))
+    xhat, std, rows, gamma, (g_shape, b_shape) = (cache[k] for k in ("xhat", "std", "rows", "gamma", "shapes"))
     if dout.shape != xhat.shape:
         raise ValueError(f"dout of shape {dout.shape} does not match the layer output of shape {xhat.shape}")
-    N = xhat.shape[0]
     dY = dout.astype(np.float64)                                              # (N, C, H, W)
     dgamma, dbeta = (dY * xhat).sum(axis=(0, 2, 3)), dY.sum(axis=(0, 2, 3))   # (C,): over samples and positions
-    dxhat = (dY * gamma).reshape(N * G, -1)                                   # (N·G, C/G·H·W)
-    dx = _normalize_rows_backward(dxhat, xhat.reshape(N * G, -1), std).reshape(xhat.shape)   # (N, C, H, W)
+    dxhat = (dY * gamma).reshape(rows)                                        # (N·G, C/G·H·W)
+    dx = _normalize_rows_backward(dxhat, xhat.reshape(rows), std).reshape(xhat.shape)   # (N, C, H, W)
     return _in_dtype(dx, dgamma.reshape(g_shape), dbeta.reshape(b_shape), dtype=cache["dtype"])
 
 
