@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 import activations as act
+import batchnorm as bn
 import delta
+import layernorm as lnorm
 import gradient_check as gc
 import jacobians
 import layouts
@@ -269,6 +271,97 @@ CASES += [
      T, ["slope must be one real number", "'small'"]),
 ]
 
+# ---- batch, layer, spatial and group normalization ----
+TRAIN = {"mode": "train"}
+BN_CACHE = bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "train"})[1]
+LN_CACHE = lnorm.layernorm_forward(f64(2, 3), f64(3), f64(3), {})[1]
+SBN_CACHE = bn.spatial_batchnorm_forward(f64(2, 3, 4, 5), f64(3), f64(3), {"mode": "train"})[1]
+GN_CACHE = lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 2), f64(1, 6, 1, 1), f64(1, 6, 1, 1), 2, {})[1]
+CASES += [
+    ("batchnorm_forward: one sample as a 1-D x", lambda: bn.batchnorm_forward(f64(3), f64(3), f64(3), dict(TRAIN)),
+     V, ["x must have shape (N, D)", "got (3,)"]),
+    ("batchnorm_forward: images", lambda: bn.batchnorm_forward(f64(2, 3, 4, 5), f64(3), f64(3), dict(TRAIN)),
+     V, ["got (2, 3, 4, 5)", "spatial_batchnorm_forward"]),
+    ("batchnorm_forward: gamma of the wrong length", lambda: bn.batchnorm_forward(f64(2, 3), f64(4), f64(3), dict(TRAIN)),
+     V, ["gamma of shape (4,)", "x of shape (2, 3)", "(3,) or (1, 3)"]),
+    ("batchnorm_forward: beta as a column", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3, 1), dict(TRAIN)),
+     V, ["beta of shape (3, 1)", "x of shape (2, 3)", "(3,) or (1, 3)"]),
+    ("batchnorm_forward: integer x", lambda: bn.batchnorm_forward(np.ones((2, 3), dtype=np.int64), f64(3), f64(3), dict(TRAIN)),
+     T, ["x must be a float array", "int64", "(2, 3)", "x.astype(np.float64)"]),
+    ("batchnorm_forward: boolean gamma", lambda: bn.batchnorm_forward(f64(2, 3), np.ones(3, dtype=bool), f64(3), dict(TRAIN)),
+     T, ["gamma must be a real array", "bool", "(3,)"]),
+    ("batchnorm_forward: NaN in x", lambda: bn.batchnorm_forward(with_nan(f64(2, 3)), f64(3), f64(3), dict(TRAIN)),
+     V, ["x of shape (2, 3) contains NaN or inf"]),
+    ("batchnorm_forward: inf in beta", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), with_nan(f64(3), np.inf), dict(TRAIN)),
+     V, ["beta of shape (3,)", "finite"]),
+    ("batchnorm_forward: no mode", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {}),
+     V, ["bn_param['mode'] must be 'train' or 'test'", "None"]),
+    ("batchnorm_forward: mode 'eval'", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "eval"}),
+     V, ["'train' or 'test'", "'eval'"]),
+    ("batchnorm_forward: bn_param is a string", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), "train"),
+     T, ["bn_param must be a dict", "str"]),
+    ("batchnorm_forward: eps = 0", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "train", "eps": 0}),
+     V, ["bn_param['eps']", "got 0, 0.9"]),
+    ("batchnorm_forward: momentum 1.5", lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "train", "momentum": 1.5}),
+     V, ["bn_param['momentum'] <= 1", "1.5"]),
+    ("batchnorm_forward: running_mean of another layer",
+     lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "test", "running_mean": f64(5)}),
+     V, ["bn_param['running_mean'] of shape (5,)", "x of shape (2, 3)", "expected (3,)"]),
+    ("batchnorm_forward: negative running_var",
+     lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "test", "running_var": -f64(3)}),
+     V, ["bn_param['running_var'] of shape (3,)", "all >= 0"]),
+    ("batchnorm_forward: integer running_mean",
+     lambda: bn.batchnorm_forward(f64(2, 3), f64(3), f64(3), {"mode": "train", "running_mean": np.zeros(3, dtype=int)}),
+     T, ["bn_param['running_mean'] must be a float array", "int64", "(3,)"]),
+    ("batchnorm_backward: dout transposed", lambda: bn.batchnorm_backward(f64(3, 2), BN_CACHE),
+     V, ["dout of shape (3, 2)", "layer output of shape (2, 3)"]),
+    ("batchnorm_backward_alt: dout flattened", lambda: bn.batchnorm_backward_alt(f64(6), BN_CACHE),
+     V, ["dout of shape (6,)", "(2, 3)"]),
+    ("batchnorm_backward: integer dout", lambda: bn.batchnorm_backward(np.ones((2, 3), dtype=np.int64), BN_CACHE),
+     T, ["dout must be a float array", "int64", "(2, 3)", "dout.astype(np.float64)"]),
+    ("batchnorm_backward_alt: NaN in dout", lambda: bn.batchnorm_backward_alt(with_nan(f64(2, 3)), BN_CACHE),
+     V, ["dout of shape (2, 3) contains NaN or inf"]),
+    ("layernorm_forward: no features", lambda: lnorm.layernorm_forward(np.zeros((3, 0)), np.zeros(0), np.zeros(0), {}),
+     V, ["D >= 1 features", "got (3, 0)"]),
+    ("layernorm_forward: 3-D x", lambda: lnorm.layernorm_forward(f64(2, 3, 1), f64(3), f64(3), {}),
+     V, ["x must have shape (N, D)", "got (2, 3, 1)"]),
+    ("layernorm_forward: gamma of length N", lambda: lnorm.layernorm_forward(f64(2, 3), f64(2), f64(3), {}),
+     V, ["gamma of shape (2,)", "x of shape (2, 3)", "(3,) or (1, 3)"]),
+    ("layernorm_forward: integer x", lambda: lnorm.layernorm_forward(np.ones((2, 3), dtype=np.int32), f64(3), f64(3), {}),
+     T, ["x must be a float array", "int32", "(2, 3)"]),
+    ("layernorm_forward: ln_param is None", lambda: lnorm.layernorm_forward(f64(2, 3), f64(3), f64(3), None),
+     T, ["ln_param must be a dict", "NoneType"]),
+    ("layernorm_forward: negative eps", lambda: lnorm.layernorm_forward(f64(2, 3), f64(3), f64(3), {"eps": -1.0}),
+     V, ["ln_param['eps'] must be a positive number", "-1.0"]),
+    ("layernorm_backward: dout transposed", lambda: lnorm.layernorm_backward(f64(3, 2), LN_CACHE),
+     V, ["dout of shape (3, 2)", "layer output of shape (2, 3)"]),
+    ("layernorm_backward: integer dout", lambda: lnorm.layernorm_backward(np.ones((2, 3), dtype=np.int64), LN_CACHE),
+     T, ["dout must be a float array", "int64", "(2, 3)"]),
+    ("spatial_batchnorm_forward: a 2-D x", lambda: bn.spatial_batchnorm_forward(f64(2, 3), f64(3), f64(3), dict(TRAIN)),
+     V, ["x must have shape (N, C, H, W)", "got (2, 3)"]),
+    ("spatial_batchnorm_forward: gamma per position", lambda: bn.spatial_batchnorm_forward(f64(2, 3, 4, 5), f64(5), f64(3), dict(TRAIN)),
+     V, ["gamma of shape (5,)", "x of shape (2, 3, 4, 5)", "(3,) or (1, 3, 1, 1)"]),
+    ("spatial_batchnorm_forward: no positions", lambda: bn.spatial_batchnorm_forward(np.zeros((2, 3, 0, 5)), f64(3), f64(3), dict(TRAIN)),
+     V, ["x of shape (2, 3, 0, 5)", "N·H·W = 0"]),
+    ("spatial_batchnorm_backward: H and W swapped", lambda: bn.spatial_batchnorm_backward(f64(2, 3, 5, 4), SBN_CACHE),
+     V, ["dout of shape (2, 3, 5, 4)", "layer output of shape (2, 3, 4, 5)"]),
+    ("spatial_groupnorm_forward: G does not divide C",
+     lambda: lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 1), f64(1, 6, 1, 1), f64(1, 6, 1, 1), 4, {}),
+     V, ["G = 4", "C = 6 channels", "x of shape (2, 6, 1, 1)"]),
+    ("spatial_groupnorm_forward: G = 0", lambda: lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 1), f64(1, 6, 1, 1), f64(1, 6, 1, 1), 0, {}),
+     V, ["G = 0", "C = 6"]),
+    ("spatial_groupnorm_forward: G = 2.0", lambda: lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 1), f64(1, 6, 1, 1), f64(1, 6, 1, 1), 2.0, {}),
+     V, ["G = 2.0", "whole number"]),
+    ("spatial_groupnorm_forward: gamma for 5 channels",
+     lambda: lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 1), f64(1, 5, 1, 1), f64(1, 6, 1, 1), 2, {}),
+     V, ["gamma of shape (1, 5, 1, 1)", "x of shape (2, 6, 1, 1)", "(1, 6, 1, 1) or (6,)"]),
+    ("spatial_groupnorm_forward: gn_param is None",
+     lambda: lnorm.spatial_groupnorm_forward(f64(2, 6, 1, 1), f64(1, 6, 1, 1), f64(1, 6, 1, 1), 2, None),
+     T, ["gn_param must be a dict", "NoneType"]),
+    ("spatial_groupnorm_backward: dout of another layer", lambda: lnorm.spatial_groupnorm_backward(f64(2, 6, 2, 1), GN_CACHE),
+     V, ["dout of shape (2, 6, 2, 1)", "layer output of shape (2, 6, 1, 2)"]),
+]
+
 NUMPY_INTERNALS = ("could not be broadcast", "core dimension", "gufunc", "only 0-dimensional arrays",
                    "out of bounds for axis", "too many indices", "not enough values to unpack", "unsupported operand")
 
@@ -409,6 +502,53 @@ def test_extreme_inputs_through_mse_loss(dtype):
     # By hand: 1/2 sum (2x)^2 = 2 sum x^2
     assert loss == pytest.approx(2 * float(np.sum(EXTREMES.astype(dtype).astype(np.float64) ** 2)), rel=1e-6)
     np.testing.assert_array_equal(dy_hat, 2 * y_hat)
+
+
+def test_empty_batch_normalization_decisions():
+    """Training-mode batch norm (plain and spatial) needs a batch mean: N = 0 is refused. Test mode,
+    layer norm and group norm normalize each sample alone, so N = 0 works and dgamma, dbeta are zeros."""
+    with pytest.raises(ValueError, match=r"x of shape \(0, 3\): the batch mean over N = 0 samples is undefined"):
+        bn.batchnorm_forward(np.zeros((0, 3)), f64(3), f64(3), {"mode": "train"})
+    with pytest.raises(ValueError, match="N·H·W = 0"):
+        bn.spatial_batchnorm_forward(np.zeros((0, 3, 2, 2)), f64(3), f64(3), {"mode": "train"})
+    calls = [
+        (lambda: bn.batchnorm_forward(np.zeros((0, 3)), f64(3), f64(3), {"mode": "test"}), bn.batchnorm_backward, (0, 3)),
+        (lambda: bn.spatial_batchnorm_forward(np.zeros((0, 3, 2, 2)), f64(3), f64(3), {"mode": "test"}),
+         bn.spatial_batchnorm_backward, (0, 3, 2, 2)),
+        (lambda: lnorm.layernorm_forward(np.zeros((0, 3)), f64(3), f64(3), {}), lnorm.layernorm_backward, (0, 3)),
+        (lambda: lnorm.spatial_groupnorm_forward(np.zeros((0, 4, 2, 2)), f64(4), f64(4), 2, {}),
+         lnorm.spatial_groupnorm_backward, (0, 4, 2, 2)),
+    ]
+    for forward, backward, shape in calls:
+        out, cache = forward()
+        dx, dgamma, dbeta = backward(np.zeros(shape), cache)
+        assert out.shape == dx.shape == shape
+        assert not dgamma.any() and not dbeta.any() and dgamma.size == shape[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_through_normalization(dtype):
+    """Every value of EXTREMES in one feature, next to a constant feature: finite, no warning, no underflow error.
+    By hand: the constant feature comes out as beta exactly, and its x-hat is 0."""
+    x = np.stack([EXTREMES, np.full(17, 1e4)], axis=1).astype(dtype)               # (17, 2)
+    dout = np.stack([EXTREMES[::-1], EXTREMES], axis=1).astype(dtype)              # (17, 2)
+    gamma, beta = np.array([1e4, -1e4], dtype=dtype), np.array([3.0, 0.5], dtype=dtype)
+    runs = [
+        (lambda: bn.batchnorm_forward(x, gamma, beta, {"mode": "train"}), bn.batchnorm_backward, dout),
+        (lambda: bn.batchnorm_forward(x, gamma, beta, {"mode": "train"}), bn.batchnorm_backward_alt, dout),
+        (lambda: lnorm.layernorm_forward(x.T, np.ones(17), np.zeros(17), {}), lnorm.layernorm_backward, dout.T),
+        (lambda: bn.spatial_batchnorm_forward(x.T.reshape(1, 2, 17, 1), gamma, beta, {"mode": "train"}),
+         bn.spatial_batchnorm_backward, dout.T.reshape(1, 2, 17, 1)),
+        (lambda: lnorm.spatial_groupnorm_forward(x.T.reshape(1, 2, 17, 1), gamma, beta, 2, {}),
+         lnorm.spatial_groupnorm_backward, dout.T.reshape(1, 2, 17, 1)),
+    ]
+    for forward, backward, upstream in runs:
+        out, cache = strictly(forward)
+        grads = strictly(lambda: backward(upstream, cache))
+        assert out.dtype == dtype and np.isfinite(out).all()
+        assert all(g.dtype == dtype and np.isfinite(g).all() for g in grads)
+    out, _ = strictly(lambda: bn.batchnorm_forward(x, gamma, beta, {"mode": "train"}))
+    assert np.all(out[:, 1] == np.float32(0.5))
 
 
 def test_the_strict_mode_would_catch_an_unguarded_exp():

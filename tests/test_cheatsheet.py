@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
+from batchnorm import batchnorm_forward
 from losses import mse_loss, softmax_loss
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "cheatsheet.md"
@@ -237,7 +238,90 @@ def make_registry():
     return reg
 
 
+def normalization_registry():
+    """Batch and layer normalization: oracles from plain loops and autograd on forward passes written here."""
+    def stats(X, axis):
+        """Mean and variance (divided by the count) over `axis`, with Python loops over the other index."""
+        A = X if axis == 0 else X.T
+        mu = [sum(A[:, j]) / A.shape[0] for j in range(A.shape[1])]
+        v = [sum((a - m) ** 2 for a in A[:, j]) / A.shape[0] for j, m in enumerate(mu)]
+        return np.array(mu), np.array(v)
+
+    def bn(rows):
+        N_, D_, eps = 5, 3, 1e-5
+        X = 2 * rng.standard_normal((N_, D_) if rows else (D_, N_)) + 1
+        shape_p = (D_,) if rows else (D_, 1)
+        gamma, beta, dY = rng.standard_normal(shape_p), rng.standard_normal(shape_p), rng.standard_normal(X.shape)
+        mu, v = stats(X, 0 if rows else 1)
+        mu, v = mu.reshape(shape_p), v.reshape(shape_p)
+        sigma = np.sqrt(v + eps)
+        Xhat = np.array([[(X[i, j] - mu.flat[j if rows else i]) / sigma.flat[j if rows else i]
+                          for j in range(X.shape[1])] for i in range(X.shape[0])])
+        axis = 0 if rows else 1
+
+        def Yf(X_, g, b):
+            m = anp.mean(X_, axis=axis, keepdims=True)
+            return g * (X_ - m) / anp.sqrt(anp.mean((X_ - m) ** 2, axis=axis, keepdims=True) + eps) + b
+
+        L = lambda X_, g, b: anp.sum(dY * Yf(X_, g, b))
+        ns = dict(X=X, gamma=gamma, beta=beta, eps=eps, dY=dY, N=N_, mu=mu, v=v, sigma=sigma, Xhat=Xhat,
+                  dbeta=grad(L, 2)(X, gamma, beta), dgamma=grad(L, 1)(X, gamma, beta))
+        return ns, {"mu": mu, "v": v, "Xhat": Xhat, "Y": Yf(X, gamma, beta), "dbeta": ns["dbeta"],
+                    "dgamma": ns["dgamma"], "dX": grad(L, 0)(X, gamma, beta)}
+
+    def ln(rows):
+        N_, D_, eps = 4, 5, 1e-5
+        X = 2 * rng.standard_normal((N_, D_) if rows else (D_, N_)) + 1
+        axis = 1 if rows else 0
+        mu, v = stats(X, axis)
+        mu, v = (mu.reshape(-1, 1), v.reshape(-1, 1)) if rows else (mu.reshape(1, -1), v.reshape(1, -1))
+        sigma = np.sqrt(v + eps)
+        gamma, dY = rng.standard_normal(D_ if rows else (D_, 1)), rng.standard_normal(X.shape)
+        L = lambda X_: anp.sum(dY * gamma * (X_ - anp.mean(X_, axis=axis, keepdims=True)) / anp.sqrt(
+            anp.var(X_, axis=axis, keepdims=True) + eps))
+        ns = dict(X=X, gamma=gamma, eps=eps, dY=dY, D=D_, sigma=sigma, Xhat=(X - mu) / sigma)
+        return ns, {"mu": mu, "dX": grad(L)(X)}
+
+    def running():
+        X = rng.standard_normal((6, 3))
+        rm, m = rng.standard_normal(3), 0.8
+        p = {"mode": "train", "momentum": m, "running_mean": rm, "running_var": np.ones(3)}
+        batchnorm_forward(X, np.ones(3), np.zeros(3), p)
+        return dict(momentum=m, running_mean=rm, mu=stats(X, 0)[0]), {"running_mean": p["running_mean"]}
+
+    def spatial():
+        x = rng.standard_normal((2, 3, 4, 5))
+        rows = np.zeros((2 * 4 * 5, 3))
+        for n, c, h, w in np.ndindex(x.shape):
+            rows[(n * 4 + h) * 5 + w, c] = x[n, c, h, w]          # one row per image position
+        return dict(x=x, C=3), {"rows": rows}
+
+    def group():
+        x, G = rng.standard_normal((2, 6, 2, 3)), 3
+        rows = [[x[n, c, h, w] for c in range(g * 2, g * 2 + 2) for h in range(2) for w in range(3)]
+                for n in range(2) for g in range(G)]            # one row per sample and group
+        return dict(x=x, N=2, G=G), {"rows": rows}
+
+    bn_rows, bn_cols, ln_rows, ln_cols = (lambda: bn(True)), (lambda: bn(False)), (lambda: ln(True)), (lambda: ln(False))
+    return {
+        "mu = X.mean(axis=0)": [bn_rows], "v = X.var(axis=0)": [bn_rows],
+        "Xhat = (X - mu) / np.sqrt(v + eps)": [bn_rows, bn_cols], "Y = gamma * Xhat + beta": [bn_rows, bn_cols],
+        "dbeta = dY.sum(axis=0)": [bn_rows], "dgamma = (dY * Xhat).sum(axis=0)": [bn_rows],
+        "dX = gamma / (N * sigma) * (N * dY - dbeta - Xhat * dgamma)": [bn_rows, bn_cols],
+        "mu = X.mean(axis=1, keepdims=True)": [ln_rows, bn_cols], "v = X.var(axis=1, keepdims=True)": [bn_cols],
+        "dbeta = dY.sum(axis=1, keepdims=True)": [bn_cols],
+        "dgamma = (dY * Xhat).sum(axis=1, keepdims=True)": [bn_cols],
+        "mu = X.mean(axis=0, keepdims=True)": [ln_cols],
+        "dXhat = dY * gamma; dX = (D * dXhat - dXhat.sum(axis=1, keepdims=True)"
+        " - Xhat * (dXhat * Xhat).sum(axis=1, keepdims=True)) / (D * sigma)": [ln_rows],
+        "running_mean = momentum * running_mean + (1 - momentum) * mu": [running],
+        "rows = x.transpose(0, 2, 3, 1).reshape(-1, C)": [spatial],
+        "rows = x.reshape(N * G, -1)": [group],
+    }
+
+
 REGISTRY = make_registry()
+REGISTRY.update(normalization_registry())
 LOSSES = losses_setup()
 SHEET = one_liners(PAGE.read_text(encoding="utf-8"))
 
@@ -280,6 +364,8 @@ def test_one_liner(code):
     ("dZ = dA * A * (1 - A)", "dZ = dA * A"),                 # sigmoid' wrong
     ("dZ = (P - np.eye(C)[y]) / N", "dZ = P - np.eye(C)[y]"),  # mean forgotten
     ("dZ = (W_next.T @ dZ_next) * gprime(Z)", "dZ = (W_next.T @ dZ_next)"),   # g' forgotten
+    ("dX = gamma / (N * sigma) * (N * dY - dbeta - Xhat * dgamma)",
+     "dX = gamma / (N * sigma) * (N * dY - dbeta)"),                          # the variance's path forgotten
 ])
 def test_a_typo_on_the_sheet_is_caught(code, typo):
     assert code in SHEET

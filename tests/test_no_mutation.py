@@ -96,6 +96,56 @@ def network_backward_recipe():
     return net.network_backward, (cache,), {}, (x, y, params)
 
 
+def normalization_recipes():
+    """Batch, layer, spatial and group normalization.
+
+    bn_param is the one documented exception to "no input is changed": in training mode
+    batchnorm_forward replaces its 'running_mean' and 'running_var' entries with new arrays,
+    as cs231n's starter code does. The arrays it held are inputs like any other and must come
+    back bit for bit, so the recipes hand over running statistics and watch them.
+    """
+    bn, ln = mod("batchnorm"), mod("layernorm")
+
+    def bn_param(D, mode="train"):
+        return {"mode": mode, "running_mean": fresh(D, seed=7), "running_var": np.abs(fresh(D, seed=8))}
+
+    def bn_train(x, g, b):
+        return bn.batchnorm_forward(x, g, b, bn_param(x.shape[1]))
+
+    def bn_test(x, g, b):
+        return bn.batchnorm_forward(x, g, b, bn_param(x.shape[1], "test"))
+
+    def sbn(x, g, b):
+        return bn.spatial_batchnorm_forward(x, g, b, bn_param(x.shape[1]))
+
+    def gn(x, g, b):
+        return ln.spatial_groupnorm_forward(x, g, b, 2, {"eps": 1e-5})
+
+    def ln_forward(x, g, b):
+        return ln.layernorm_forward(x, g, b, {"eps": 1e-5})
+
+    return {
+        "batchnorm.batchnorm_forward": lambda: (bn.batchnorm_forward, (fresh(4, 3), fresh(3), fresh(1, 3), bn_param(3)),
+                                                {}, ()),
+        "batchnorm.batchnorm_backward": forward_then(bn_train, bn.batchnorm_backward, (4, 3), (3,), (3,),
+                                                     dout_shape=(4, 3)),
+        "batchnorm.batchnorm_backward_alt": forward_then(bn_test, bn.batchnorm_backward_alt, (4, 3), (1, 3), (3,),
+                                                         dout_shape=(4, 3)),
+        "batchnorm.spatial_batchnorm_forward": lambda: (bn.spatial_batchnorm_forward,
+                                                        (fresh(2, 3, 2, 2), fresh(3), fresh(3), bn_param(3)), {}, ()),
+        "batchnorm.spatial_batchnorm_backward": forward_then(sbn, bn.spatial_batchnorm_backward, (2, 3, 2, 2), (3,),
+                                                             (1, 3, 1, 1), dout_shape=(2, 3, 2, 2)),
+        "layernorm.layernorm_forward": lambda: (ln.layernorm_forward, (fresh(4, 3), fresh(3), fresh(3), {"eps": 1e-5}),
+                                                {}, ()),
+        "layernorm.layernorm_backward": forward_then(ln_forward, ln.layernorm_backward, (4, 3), (3,), (1, 3),
+                                                     dout_shape=(4, 3)),
+        "layernorm.spatial_groupnorm_forward": lambda: (ln.spatial_groupnorm_forward,
+                                                        (fresh(2, 4, 2, 3), fresh(1, 4, 1, 1), fresh(4), 2, {}), {}, ()),
+        "layernorm.spatial_groupnorm_backward": forward_then(gn, ln.spatial_groupnorm_backward, (2, 4, 2, 3),
+                                                             (1, 4, 1, 1), (1, 4, 1, 1), dout_shape=(2, 4, 2, 3)),
+    }
+
+
 def sum_of_sines(x):
     return float(np.sum(np.sin(x)))
 
@@ -128,6 +178,7 @@ RECIPES = {
     "jacobians.numerical_gradient": lambda: (mod("jacobians").numerical_gradient, (sum_of_sines, fresh(2, 3)), {}, ()),
     "layouts.numerical_derivative": lambda: (mod("layouts").numerical_derivative,
                                              (lambda v: np.sin(v) * v[0], fresh(3)), {"layout": "denominator"}, ()),
+    **normalization_recipes(),
 }
 
 

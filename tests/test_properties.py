@@ -26,7 +26,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import activations
+import batchnorm
 import delta
+import layernorm
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
@@ -260,6 +262,105 @@ def test_delta_backprop(g_name, dtype, seed, widths, N):
         assert_gradient(dbs[l], numeric[L + l], dtype, f"db^({l + 1})")
 
 
+# ---- batch, layer, spatial and group normalization ---------------------------------------
+# Inputs whose normalized groups are nearly constant (spread below 0.1, but not exactly 0) make the
+# forward pass sharply curved, and a centered difference with h = 1e-5 then has truncation error
+# ~ (h / spread)^2: those draws are skipped. Exactly constant groups (N = 1 for batch norm) stay in.
+
+NORM_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None, print_blob=True)
+
+
+def spread_ok(x, axis):
+    s = np.asarray(x, dtype=np.float64).std(axis=axis)
+    return bool(np.all((s > 0.1) | (s == 0)))
+
+
+def normalize(x, axis, eps=1e-5):
+    """The independent formula: (x - mean) / sqrt(var + eps) over `axis`, in float64."""
+    x = x.astype(np.float64)
+    return (x - x.mean(axis=axis, keepdims=True)) / np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+
+
+def check_normalization(forward, backward, x, params, dout, dtype, formula):
+    out, cache = forward(x, *params)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, formula(x, *params), rtol=10 * TOL[dtype], atol=1e-5)
+    grads = backward(dout, cache)
+    numeric = numerical_vjp(lambda *a: forward(*a)[0], [x, *params], dout)
+    for name, a, n in zip(("dx", "dgamma", "dbeta"), grads, numeric):
+        assert_gradient(a, n, dtype, name)
+
+
+@dtypes
+@pytest.mark.parametrize("alt", [False, True], ids=["graph", "alt"])
+@pytest.mark.parametrize("mode", ["train", "test"])
+@NORM_SETTINGS
+@given(seed=seeds, N=batch, D=st.integers(1, 4), row_params=st.booleans())
+def test_batchnorm_backward(dtype, alt, mode, seed, N, D, row_params):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, D), dtype, scale=2.0)                                     # (N, D)
+    assume(spread_ok(x, 0))
+    pshape = (1, D) if row_params else (D,)
+    gamma, beta, dout = draw(rng, pshape, dtype), draw(rng, pshape, dtype), draw(rng, (N, D), dtype)
+    rm, rv = rng.standard_normal(D), rng.uniform(0.2, 3.0, D)                   # (D,) each, float64
+    param = (lambda: {"mode": "train"}) if mode == "train" else (lambda: {"mode": "test", "running_mean": rm,
+                                                                          "running_var": rv})
+    if mode == "train":
+        formula = lambda x, g, b: g.reshape(1, D) * normalize(x, 0) + b.reshape(1, D)
+    else:
+        formula = lambda x, g, b: g.reshape(1, D) * (x - rm) / np.sqrt(rv + 1e-5) + b.reshape(1, D)
+    backward = batchnorm.batchnorm_backward_alt if alt else batchnorm.batchnorm_backward
+    check_normalization(lambda x, g, b: batchnorm.batchnorm_forward(x, g, b, param()), backward,
+                        x, (gamma, beta), dout, dtype, formula)
+
+
+@dtypes
+@NORM_SETTINGS
+@given(seed=seeds, N=st.integers(0, 6), D=st.integers(1, 5))
+def test_layernorm_backward(dtype, seed, N, D):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, D), dtype, scale=2.0)                                     # (N, D)
+    assume(spread_ok(x, 1))
+    gamma, beta, dout = draw(rng, (D,), dtype), draw(rng, (D,), dtype), draw(rng, (N, D), dtype)
+    check_normalization(lambda x, g, b: layernorm.layernorm_forward(x, g, b, {}), layernorm.layernorm_backward,
+                        x, (gamma, beta), dout, dtype, lambda x, g, b: g * normalize(x, 1) + b)
+
+
+images = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))   # (N, C', H, W)
+
+
+@dtypes
+@NORM_SETTINGS
+@given(seed=seeds, shape=images, four_d=st.booleans())
+def test_spatial_batchnorm_backward(dtype, seed, shape, four_d):
+    rng = np.random.default_rng(seed)
+    N, C, H, W = shape
+    x = draw(rng, shape, dtype, scale=2.0)                                      # (N, C, H, W)
+    assume(spread_ok(x, (0, 2, 3)))
+    pshape = (1, C, 1, 1) if four_d else (C,)
+    gamma, beta, dout = draw(rng, pshape, dtype), draw(rng, pshape, dtype), draw(rng, shape, dtype)
+    formula = lambda x, g, b: g.reshape(1, C, 1, 1) * normalize(x, (0, 2, 3)) + b.reshape(1, C, 1, 1)
+    check_normalization(lambda x, g, b: batchnorm.spatial_batchnorm_forward(x, g, b, {"mode": "train"}),
+                        batchnorm.spatial_batchnorm_backward, x, (gamma, beta), dout, dtype, formula)
+
+
+@dtypes
+@NORM_SETTINGS
+@given(seed=seeds, shape=images, G=st.integers(1, 3), four_d=st.booleans())
+def test_spatial_groupnorm_backward(dtype, seed, shape, G, four_d):
+    rng = np.random.default_rng(seed)
+    N, k, H, W = shape
+    C = G * k                                                                   # C' = channels per group
+    x = draw(rng, (N, C, H, W), dtype, scale=2.0)                               # (N, C, H, W)
+    assume(spread_ok(x.reshape(N, G, k, H, W), (2, 3, 4)))
+    pshape = (1, C, 1, 1) if four_d else (C,)
+    gamma, beta, dout = draw(rng, pshape, dtype), draw(rng, pshape, dtype), draw(rng, x.shape, dtype)
+    formula = lambda x, g, b: (g.reshape(1, C, 1, 1) * normalize(x.reshape(N, G, k, H, W), (2, 3, 4)).reshape(x.shape)
+                               + b.reshape(1, C, 1, 1))
+    check_normalization(lambda x, g, b: layernorm.spatial_groupnorm_forward(x, g, b, G, {}),
+                        layernorm.spatial_groupnorm_backward, x, (gamma, beta), dout, dtype, formula)
+
+
 # ---- every check above can fail: planted bugs ------------------------------------------
 
 def test_a_planted_bug_in_affine_backward_is_caught():
@@ -282,6 +383,21 @@ def test_a_planted_bug_in_sigmoid_backward_is_caught_even_at_the_loose_float32_t
     check_activation("sigmoid", x, dout, dtype)
     with pytest.raises(AssertionError, match="sigmoid: dx: norm-wise relative error"):
         check_activation("sigmoid", x, dout, dtype, backward=lambda dout, s: dout * s)
+
+
+def test_a_planted_bug_in_batchnorm_backward_is_caught():
+    """The mean's path forgotten (dx without -mean(dY)): fails; the real backward passes."""
+    def no_mean_path(dout, cache):
+        dx, dgamma, dbeta = batchnorm.batchnorm_backward_alt(dout, cache)
+        return dx + cache["gamma"] / cache["std"] * dout.mean(axis=0), dgamma, dbeta
+    rng = np.random.default_rng(2)
+    x, g, b, dout = draw(rng, (5, 3), np.float64), draw(rng, (3,), np.float64), draw(rng, (3,), np.float64), \
+        draw(rng, (5, 3), np.float64)
+    forward = lambda x, g, b: batchnorm.batchnorm_forward(x, g, b, {"mode": "train"})
+    formula = lambda x, g, b: g * normalize(x, 0) + b
+    check_normalization(forward, batchnorm.batchnorm_backward, x, (g, b), dout, np.float64, formula)
+    with pytest.raises(AssertionError, match="dx: norm-wise relative error"):
+        check_normalization(forward, no_mean_path, x, (g, b), dout, np.float64, formula)
 
 
 def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
