@@ -25,6 +25,7 @@ import two_three_two as net
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
+from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
 
 
 def f64(*shape):
@@ -269,6 +270,27 @@ CASES += [
      T, ["slope must be one real number", "'small'"]),
 ]
 
+# Softmax and log-softmax over the last axis: the same rows for both.
+SOFTMAX = {"softmax": (softmax_forward, softmax_backward), "log_softmax": (log_softmax_forward, log_softmax_backward)}
+for name, (forward, backward) in SOFTMAX.items():
+    cache = forward(f64(2, 3))[1]
+    CASES += [
+        (f"{name}_forward: integer x", lambda f=forward: f(np.arange(6).reshape(2, 3)),
+         T, ["x must be a float array", "int64", "(2, 3)", "x.astype(np.float64)"]),
+        (f"{name}_forward: a scalar", lambda f=forward: f(np.float64(1.5)), V, ["(..., C)", "C >= 1", "got ()"]),
+        (f"{name}_forward: no classes", lambda f=forward: f(np.zeros((3, 0))), V, ["C >= 1", "got (3, 0)"]),
+        (f"{name}_forward: NaN", lambda f=forward: f(with_nan(f64(2, 3))), V, ["x of shape (2, 3) contains NaN or inf"]),
+        (f"{name}_forward: inf", lambda f=forward: f(with_nan(f64(2, 3), np.inf)), V, ["x of shape (2, 3) contains NaN or inf"]),
+        (f"{name}_backward: dout transposed", lambda b=backward, c=cache: b(f64(3, 2), c),
+         V, ["dout of shape (3, 2)", "forward output of shape (2, 3)"]),
+        (f"{name}_backward: dout of one row", lambda b=backward, c=cache: b(f64(1, 3), c),
+         V, ["dout of shape (1, 3)", "forward output of shape (2, 3)"]),
+        (f"{name}_backward: integer dout", lambda b=backward, c=cache: b(np.ones((2, 3), dtype=np.int64), c),
+         T, ["dout must be a float array", "int64", "(2, 3)"]),
+        (f"{name}_backward: NaN in dout", lambda b=backward, c=cache: b(with_nan(f64(2, 3)), c),
+         V, ["dout of shape (2, 3) contains NaN or inf"]),
+    ]
+
 NUMPY_INTERNALS = ("could not be broadcast", "core dimension", "gufunc", "only 0-dimensional arrays",
                    "out of bounds for axis", "too many indices", "not enough values to unpack", "unsupported operand")
 
@@ -331,6 +353,14 @@ def test_empty_batch_sum_and_mse_are_zero():
     assert loss == 0.0 and dy.shape == (0, 3)
     loss, dy_hat = mse_loss(np.zeros((0, 3)), np.zeros((0, 3)))
     assert loss == 0.0 and dy_hat.shape == (0, 3)
+
+
+@pytest.mark.parametrize("name", SOFTMAX)
+def test_empty_batch_softmax_layers_work(name):
+    """N = 0 rows of C = 3 classes: nothing to normalize, an empty result (unlike the loss, no mean is taken)."""
+    forward, backward = SOFTMAX[name]
+    out, cache = forward(np.zeros((0, 3)))
+    assert out.shape == (0, 3) and backward(np.zeros((0, 3)), cache).shape == (0, 3)
 
 
 def test_empty_batch_softmax_refuses():
@@ -409,6 +439,23 @@ def test_extreme_inputs_through_mse_loss(dtype):
     # By hand: 1/2 sum (2x)^2 = 2 sum x^2
     assert loss == pytest.approx(2 * float(np.sum(EXTREMES.astype(dtype).astype(np.float64) ** 2)), rel=1e-6)
     np.testing.assert_array_equal(dy_hat, 2 * y_hat)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", SOFTMAX)
+def test_extreme_inputs_through_softmax_layers(name, dtype):
+    forward, backward = SOFTMAX[name]
+    x = np.vstack([EXTREMES, EXTREMES[::-1], np.full(17, -1e4)]).astype(dtype)   # (3, 17)
+    out, cache = strictly(lambda: forward(x))
+    dx = strictly(lambda: backward(np.linspace(-1, 1, 51).reshape(3, 17).astype(dtype), cache))
+    assert out.dtype == dx.dtype == dtype
+    assert np.isfinite(out).all() and np.isfinite(dx).all()
+    if name == "softmax":   # by hand: the 1e4 entry takes everything; a constant row is uniform
+        assert out[0, -1] == 1.0 and out[1, 0] == 1.0 and out[0, :-1].max() == 0.0
+        np.testing.assert_allclose(out[2], 1 / 17, rtol=1e-6)
+    else:                   # by hand: log p = x - 1e4 exactly, the winner's log p = 0
+        assert out[0, -1] == 0.0 and out[0, 0] == -2e4
+        np.testing.assert_allclose(out[2], -np.log(17), rtol=1e-6)
 
 
 def test_the_strict_mode_would_catch_an_unguarded_exp():

@@ -16,7 +16,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from autograd import grad
+from autograd import grad, jacobian
 
 from losses import mse_loss, softmax_loss
 
@@ -129,6 +129,35 @@ def softmax_setup(axis):
     return dict(Z=Z, y=y, C=C, N=N, P=P), {"P": P, "dZ": dZ}
 
 
+def asoftmax(Z, axis):
+    E = anp.exp(Z - anp.max(Z, axis=axis, keepdims=True))
+    return E / anp.sum(E, axis=axis, keepdims=True)
+
+
+def softmax_layer(axis, log=False):
+    """Softmax (or log-softmax) over `axis` as a layer: P by plain-Python loops, dZ by autograd."""
+    Z, G = rng.standard_normal((N, C)) * 3, rng.standard_normal((N, C))
+    Z[0, 0] = 800.0                                     # the log-softmax forward line must not overflow
+    rows = [[math.exp(z - max(row)) / sum(math.exp(v - max(row)) for v in row) for z in row] for row in Z.tolist()]
+    P = np.array(rows)
+    logP = np.array([[z - max(row) - math.log(sum(math.exp(v - max(row)) for v in row)) for z in row]
+                     for row in Z.tolist()])
+    m = Z.max(axis=1, keepdims=True)                    # a constant shift: log-sum-exp is invariant
+    f = (lambda Z: Z - m - anp.log(anp.sum(anp.exp(Z - m), axis=1, keepdims=True))) if log else \
+        (lambda Z: asoftmax(Z, 1))
+    dZ = grad(lambda Z: anp.sum(G * f(Z)))(Z)
+    if axis == 0:                                       # columns: classes down the rows
+        Z, P, logP, G, dZ = Z.T.copy(), P.T, logP.T, G.T, dZ.T
+    return dict(Z=Z, P=P, logP=logP, dP=G, dlogP=G), {"dZ": dZ, "logP": logP}
+
+
+def softmax_row_jacobian():
+    z = rng.standard_normal(C)
+    p = np.array([math.exp(v - max(z)) for v in z])
+    p /= p.sum()
+    return dict(p=p), {"J": jacobian(lambda z: asoftmax(z, 0))(z)}
+
+
 def delta_rows():
     d_prev, d, d_next = 4, 3, 2
     A_prev, W, b = rng.standard_normal((N, d_prev)), rng.standard_normal((d_prev, d)), rng.standard_normal(d)
@@ -219,6 +248,16 @@ def make_registry():
         "P = np.exp(Z - Z.max(axis=0, keepdims=True)); P /= P.sum(axis=0, keepdims=True)":
             [lambda: softmax_setup(0)],
         "dZ = (P - np.eye(C)[:, y]) / N": [lambda: softmax_setup(0)],
+        # softmax as a layer
+        "J = np.diag(p) - np.outer(p, p)": [softmax_row_jacobian],
+        "dZ = P * (dP - np.sum(dP * P, axis=1, keepdims=True))": [lambda: softmax_layer(1)],
+        "dZ = P * (dP - np.sum(dP * P, axis=0, keepdims=True))": [lambda: softmax_layer(0)],
+        "m = Z.max(axis=1, keepdims=True); logP = Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))":
+            [lambda: softmax_layer(1, log=True)],
+        "m = Z.max(axis=0, keepdims=True); logP = Z - m - np.log(np.exp(Z - m).sum(axis=0, keepdims=True))":
+            [lambda: softmax_layer(0, log=True)],
+        "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=1, keepdims=True)": [lambda: softmax_layer(1, log=True)],
+        "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=0, keepdims=True)": [lambda: softmax_layer(0, log=True)],
         # delta recursion
         "dZ = (dZ_next @ W_next.T) * gprime(Z)": [delta_rows], "dW = A_prev.T @ dZ": [delta_rows],
         "db = dZ.sum(axis=0)": [delta_rows], "dA_prev = dZ @ W.T": [delta_rows],
@@ -280,6 +319,9 @@ def test_one_liner(code):
     ("dZ = dA * A * (1 - A)", "dZ = dA * A"),                 # sigmoid' wrong
     ("dZ = (P - np.eye(C)[y]) / N", "dZ = P - np.eye(C)[y]"),  # mean forgotten
     ("dZ = (W_next.T @ dZ_next) * gprime(Z)", "dZ = (W_next.T @ dZ_next)"),   # g' forgotten
+    ("dZ = P * (dP - np.sum(dP * P, axis=1, keepdims=True))", "dZ = dP * P * (1 - P)"),   # softmax as element-wise
+    ("dZ = dlogP - np.exp(logP) * dlogP.sum(axis=0, keepdims=True)",
+     "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=1, keepdims=True)"),                     # the wrong axis
 ])
 def test_a_typo_on_the_sheet_is_caught(code, typo):
     assert code in SHEET

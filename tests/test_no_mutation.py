@@ -96,6 +96,16 @@ def network_backward_recipe():
     return net.network_backward, (cache,), {}, (x, y, params)
 
 
+def softmax_recipes():
+    sm = mod("softmax")
+    recipes = {}
+    for name in ("softmax", "log_softmax"):
+        fwd, bwd = getattr(sm, f"{name}_forward"), getattr(sm, f"{name}_backward")
+        recipes[f"softmax.{name}_forward"] = lambda fwd=fwd: (fwd, (fresh(2, 3, 4),), {}, ())
+        recipes[f"softmax.{name}_backward"] = forward_then(fwd, bwd, (2, 3, 4), dout_shape=(2, 3, 4))
+    return recipes
+
+
 def sum_of_sines(x):
     return float(np.sum(np.sin(x)))
 
@@ -128,6 +138,7 @@ RECIPES = {
     "jacobians.numerical_gradient": lambda: (mod("jacobians").numerical_gradient, (sum_of_sines, fresh(2, 3)), {}, ()),
     "layouts.numerical_derivative": lambda: (mod("layouts").numerical_derivative,
                                              (lambda v: np.sin(v) * v[0], fresh(3)), {"layout": "denominator"}, ()),
+    **softmax_recipes(),
 }
 
 

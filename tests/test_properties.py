@@ -30,6 +30,7 @@ import delta
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
+from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True)
 H = 1e-5                                   # float64 step: measured worst error 4e-8 (1e-6 gives 3e-7: round-off)
@@ -199,6 +200,37 @@ def test_softmax_loss_gradient(dtype, seed, N, C):
     assert_gradient(dx, nx, dtype, "softmax_loss: dx")
 
 
+# ---- softmax and log-softmax as layers (docs/softmax-layer.md) ----------------------------
+
+SOFTMAX_LAYERS = {  # name: (forward, backward, independent formula through np.logaddexp, no max shift)
+    "softmax": (softmax_forward, softmax_backward,
+                lambda x: np.exp(x - np.logaddexp.reduce(x, axis=-1, keepdims=True))),
+    "log_softmax": (log_softmax_forward, log_softmax_backward,
+                    lambda x: x - np.logaddexp.reduce(x, axis=-1, keepdims=True)),
+}
+leading = st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple)   # (), (N,) or (N, H)
+
+
+def check_softmax_layer(name, x, dout, dtype, backward=None):
+    forward, real_backward, formula = SOFTMAX_LAYERS[name]
+    out, cache = forward(x)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, formula(x.astype(np.float64)), rtol=10 * TOL[dtype], atol=1e-6)
+    dx = (backward or real_backward)(dout, cache)
+    (nx,) = numerical_vjp(lambda x: forward(x)[0], [x], dout)
+    assert_gradient(dx, nx, dtype, f"{name}: dx")
+
+
+@dtypes
+@pytest.mark.parametrize("name", SOFTMAX_LAYERS)
+@SETTINGS
+@given(seed=seeds, lead=leading, C=outputs)
+def test_softmax_layer_backward(name, dtype, seed, lead, C):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (*lead, C), dtype, scale=3.0)                 # (..., C) scores
+    check_softmax_layer(name, x, draw(rng, x.shape, dtype), dtype)
+
+
 # ---- the bias broadcast --------------------------------------------------------------
 
 @dtypes
@@ -282,6 +314,16 @@ def test_a_planted_bug_in_sigmoid_backward_is_caught_even_at_the_loose_float32_t
     check_activation("sigmoid", x, dout, dtype)
     with pytest.raises(AssertionError, match="sigmoid: dx: norm-wise relative error"):
         check_activation("sigmoid", x, dout, dtype, backward=lambda dout, s: dout * s)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_planted_bug_in_softmax_backward_is_caught(dtype):
+    """Softmax treated as element-wise, dout * P * (1 - P): the diagonal of its Jacobian only."""
+    rng = np.random.default_rng(2)
+    x, dout = draw(rng, (3, 4), dtype), draw(rng, (3, 4), dtype)
+    check_softmax_layer("softmax", x, dout, dtype)
+    with pytest.raises(AssertionError, match="softmax: dx: norm-wise relative error"):
+        check_softmax_layer("softmax", x, dout, dtype, backward=lambda dout, p: dout * p * (1 - p))
 
 
 def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
