@@ -27,6 +27,9 @@ import two_three_two as net
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
+from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
+from attention import (attention_backward, attention_forward, multihead_attention_backward,
+                       multihead_attention_forward)
 
 
 def f64(*shape):
@@ -362,6 +365,86 @@ CASES += [
      V, ["dout of shape (2, 6, 2, 1)", "layer output of shape (2, 6, 1, 2)"]),
 ]
 
+# Softmax and log-softmax over the last axis: the same rows for both.
+SOFTMAX = {"softmax": (softmax_forward, softmax_backward), "log_softmax": (log_softmax_forward, log_softmax_backward)}
+for name, (forward, backward) in SOFTMAX.items():
+    cache = forward(f64(2, 3))[1]
+    CASES += [
+        (f"{name}_forward: integer x", lambda f=forward: f(np.arange(6).reshape(2, 3)),
+         T, ["x must be a float array", "int64", "(2, 3)", "x.astype(np.float64)"]),
+        (f"{name}_forward: a scalar", lambda f=forward: f(np.float64(1.5)), V, ["(..., C)", "C >= 1", "got ()"]),
+        (f"{name}_forward: no classes", lambda f=forward: f(np.zeros((3, 0))), V, ["C >= 1", "got (3, 0)"]),
+        (f"{name}_forward: NaN", lambda f=forward: f(with_nan(f64(2, 3))), V, ["x of shape (2, 3) contains NaN or inf"]),
+        (f"{name}_forward: inf", lambda f=forward: f(with_nan(f64(2, 3), np.inf)), V, ["x of shape (2, 3) contains NaN or inf"]),
+        (f"{name}_backward: dout transposed", lambda b=backward, c=cache: b(f64(3, 2), c),
+         V, ["dout of shape (3, 2)", "forward output of shape (2, 3)"]),
+        (f"{name}_backward: dout of one row", lambda b=backward, c=cache: b(f64(1, 3), c),
+         V, ["dout of shape (1, 3)", "forward output of shape (2, 3)"]),
+        (f"{name}_backward: integer dout", lambda b=backward, c=cache: b(np.ones((2, 3), dtype=np.int64), c),
+         T, ["dout must be a float array", "int64", "(2, 3)"]),
+        (f"{name}_backward: NaN in dout", lambda b=backward, c=cache: b(with_nan(f64(2, 3)), c),
+         V, ["dout of shape (2, 3) contains NaN or inf"]),
+    ]
+
+# Attention: q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv), a boolean mask broadcasting to (..., Tq, Tk).
+ATTN_CACHE = attention_forward(f64(3, 2), f64(4, 2), f64(4, 5))[1]      # out (3, 5)
+MH = dict(wq=f64(4, 6), wk=f64(4, 6), wv=f64(4, 4), wo=f64(4, 3), heads=2)   # D = 4, H = 2, d = 3, dv = 2, M = 3
+MH_CACHE = multihead_attention_forward(f64(2, 3, 4), **MH)[1]           # y (2, 3, 3)
+CAUSAL = np.tril(np.ones((3, 3), dtype=bool))
+CASES += [
+    ("attention_forward: q and k of different widths", lambda: attention_forward(f64(3, 2), f64(4, 3), f64(4, 5)),
+     V, ["q (3, 2)", "k (4, 3)", "v (4, 5)", "same width d"]),
+    ("attention_forward: k and v of different lengths", lambda: attention_forward(f64(3, 2), f64(4, 2), f64(5, 2)),
+     V, ["k (4, 2)", "v (5, 2)", "same length Tk"]),
+    ("attention_forward: batches differ", lambda: attention_forward(f64(2, 3, 2), f64(3, 4, 2), f64(3, 4, 2)),
+     V, ["q (2, 3, 2)", "k (3, 4, 2)", "equal leading axes"]),
+    ("attention_forward: a batch for q only", lambda: attention_forward(f64(2, 3, 2), f64(4, 2), f64(4, 2)),
+     V, ["q (2, 3, 2)", "k (4, 2)", "v (4, 2)"]),
+    ("attention_forward: 1-D q", lambda: attention_forward(f64(2), f64(4, 2), f64(4, 2)),
+     V, ["q (2,)", "(..., Tq, d)"]),
+    ("attention_forward: no keys", lambda: attention_forward(f64(3, 2), np.zeros((0, 2)), np.zeros((0, 2))),
+     V, ["k (0, 2)", "Tk >= 1"]),
+    ("attention_forward: width 0", lambda: attention_forward(np.zeros((3, 0)), np.zeros((4, 0)), f64(4, 2)),
+     V, ["q (3, 0)", "d >= 1"]),
+    ("attention_forward: mask transposed", lambda: attention_forward(f64(3, 2), f64(4, 2), f64(4, 2), np.ones((4, 3), dtype=bool)),
+     V, ["mask of shape (4, 3)", "(3, 4)", "q (3, 2)"]),
+    ("attention_forward: mask with a larger batch", lambda: attention_forward(f64(3, 2), f64(4, 2), f64(4, 2), np.ones((2, 3, 4), dtype=bool)),
+     V, ["mask of shape (2, 3, 4)", "(3, 4)"]),
+    ("attention_forward: a 0/1 float mask", lambda: attention_forward(f64(3, 2), f64(4, 2), f64(4, 2), np.ones((3, 4))),
+     T, ["mask must be boolean", "float64", "(3, 4)", "mask.astype(bool)"]),
+    ("attention_forward: a query with no key", lambda: attention_forward(f64(3, 2), f64(3, 2), f64(3, 2), ~CAUSAL),
+     V, ["mask of shape (3, 3)", "index (2,)", "no key"]),
+    ("attention_forward: integer q", lambda: attention_forward(np.ones((3, 2), dtype=int), f64(4, 2), f64(4, 2)),
+     T, ["q must be a float array", "int64", "(3, 2)", "q.astype(np.float64)"]),
+    ("attention_forward: scores beyond float32", lambda: attention_forward(np.full((3, 2), 1e20, dtype=np.float32),
+                                                                           np.full((4, 2), 1e20, dtype=np.float32), f64(4, 2)),
+     V, ["overflow float32", "q (3, 2)", "k (4, 2)"]),
+    ("attention_forward: NaN in v", lambda: attention_forward(f64(3, 2), f64(4, 2), with_nan(f64(4, 2))),
+     V, ["v of shape (4, 2) contains NaN or inf"]),
+    ("attention_backward: dout transposed", lambda: attention_backward(f64(5, 3), ATTN_CACHE),
+     V, ["dout of shape (5, 3)", "forward output of shape (3, 5)"]),
+    ("attention_backward: integer dout", lambda: attention_backward(np.ones((3, 5), dtype=int), ATTN_CACHE),
+     T, ["dout must be a float array", "int64", "(3, 5)"]),
+    ("attention_backward: inf in dout", lambda: attention_backward(with_nan(f64(3, 5), np.inf), ATTN_CACHE),
+     V, ["dout of shape (3, 5) contains NaN or inf"]),
+    ("multihead_attention_forward: wq rows do not match x", lambda: multihead_attention_forward(f64(2, 3, 5), **MH),
+     V, ["x (2, 3, 5)", "wq (4, 6)", "wo (4, 3)", "H = 2"]),
+    ("multihead_attention_forward: heads do not divide H*d", lambda: multihead_attention_forward(f64(2, 3, 4), **{**MH, "heads": 4}),
+     V, ["wq (4, 6)", "H = 4"]),
+    ("multihead_attention_forward: wo rows are not H*dv", lambda: multihead_attention_forward(f64(2, 3, 4), **{**MH, "wo": f64(6, 3)}),
+     V, ["wv (4, 4)", "wo (6, 3)"]),
+    ("multihead_attention_forward: heads = 0", lambda: multihead_attention_forward(f64(2, 3, 4), **{**MH, "heads": 0}),
+     V, ["heads must be a positive integer", "0"]),
+    ("multihead_attention_forward: heads = 2.0", lambda: multihead_attention_forward(f64(2, 3, 4), **{**MH, "heads": 2.0}),
+     T, ["heads must be a positive integer", "2.0"]),
+    ("multihead_attention_forward: mask of another length", lambda: multihead_attention_forward(f64(2, 3, 4), **MH, mask=np.ones((4, 4), dtype=bool)),
+     V, ["mask of shape (4, 4)", "(2, 3, 3)", "x (2, 3, 4)"]),
+    ("multihead_attention_forward: integer x", lambda: multihead_attention_forward(np.ones((2, 3, 4), dtype=int), **MH),
+     T, ["x must be a float array", "int64", "(2, 3, 4)"]),
+    ("multihead_attention_backward: dout of the wrong width", lambda: multihead_attention_backward(f64(2, 3, 4), MH_CACHE),
+     V, ["dout of shape (2, 3, 4)", "forward output of shape (2, 3, 3)"]),
+]
+
 NUMPY_INTERNALS = ("could not be broadcast", "core dimension", "gufunc", "only 0-dimensional arrays",
                    "out of bounds for axis", "too many indices", "not enough values to unpack", "unsupported operand")
 
@@ -424,6 +507,27 @@ def test_empty_batch_sum_and_mse_are_zero():
     assert loss == 0.0 and dy.shape == (0, 3)
     loss, dy_hat = mse_loss(np.zeros((0, 3)), np.zeros((0, 3)))
     assert loss == 0.0 and dy_hat.shape == (0, 3)
+
+
+@pytest.mark.parametrize("name", SOFTMAX)
+def test_empty_batch_softmax_layers_work(name):
+    """N = 0 rows of C = 3 classes: nothing to normalize, an empty result (unlike the loss, no mean is taken)."""
+    forward, backward = SOFTMAX[name]
+    out, cache = forward(np.zeros((0, 3)))
+    assert out.shape == (0, 3) and backward(np.zeros((0, 3)), cache).shape == (0, 3)
+
+
+def test_empty_batch_attention_works():
+    """N = 0 sequences, or Tq = 0 queries: empty outputs; dk and dv are then empty sums, exact zeros.
+    No keys at all (Tk = 0) is refused above: a query needs a key to average over."""
+    out, cache = attention_forward(np.zeros((0, 3, 2)), np.zeros((0, 4, 2)), np.zeros((0, 4, 5)))
+    assert out.shape == (0, 3, 5)
+    assert [g.shape for g in attention_backward(np.zeros((0, 3, 5)), cache)] == [(0, 3, 2), (0, 4, 2), (0, 4, 5)]
+    out, cache = attention_forward(np.zeros((0, 2)), f64(4, 2), f64(4, 5))
+    dq, dk, dv = attention_backward(np.zeros((0, 5)), cache)
+    assert out.shape == (0, 5) and dq.shape == (0, 2)
+    np.testing.assert_array_equal(dk, np.zeros((4, 2)))
+    np.testing.assert_array_equal(dv, np.zeros((4, 5)))
 
 
 def test_empty_batch_softmax_refuses():
@@ -549,6 +653,40 @@ def test_extreme_inputs_through_normalization(dtype):
         assert all(g.dtype == dtype and np.isfinite(g).all() for g in grads)
     out, _ = strictly(lambda: bn.batchnorm_forward(x, gamma, beta, {"mode": "train"}))
     assert np.all(out[:, 1] == np.float32(0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", SOFTMAX)
+def test_extreme_inputs_through_softmax_layers(name, dtype):
+    forward, backward = SOFTMAX[name]
+    x = np.vstack([EXTREMES, EXTREMES[::-1], np.full(17, -1e4)]).astype(dtype)   # (3, 17)
+    out, cache = strictly(lambda: forward(x))
+    dx = strictly(lambda: backward(np.linspace(-1, 1, 51).reshape(3, 17).astype(dtype), cache))
+    assert out.dtype == dx.dtype == dtype
+    assert np.isfinite(out).all() and np.isfinite(dx).all()
+    if name == "softmax":   # by hand: the 1e4 entry takes everything; a constant row is uniform
+        assert out[0, -1] == 1.0 and out[1, 0] == 1.0 and out[0, :-1].max() == 0.0
+        np.testing.assert_allclose(out[2], 1 / 17, rtol=1e-6)
+    else:                   # by hand: log p = x - 1e4 exactly, the winner's log p = 0
+        assert out[0, -1] == 0.0 and out[0, 0] == -2e4
+        np.testing.assert_allclose(out[2], -np.log(17), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("masked", [False, True])
+def test_extreme_scores_through_attention(dtype, masked):
+    """Scores q.k/sqrt(d) from -1e4 to 1e4 (q, k built from EXTREMES): finite, no warning, dtype kept."""
+    q = np.stack([EXTREMES / 100, np.ones(17)], axis=1).astype(dtype)   # (17, 2)
+    k = np.array([[100 * np.sqrt(2), 0.0], [-100 * np.sqrt(2), 0.0], [0.0, 0.0]], dtype=dtype)   # (3, 2)
+    v = np.array([[1.0, -1.0], [2.0, 5.0], [0.0, 3.0]], dtype=dtype)    # (3, 2)
+    mask = np.array([True, True, False]) if masked else None             # key 2 hidden from every query
+    out, cache = strictly(lambda: attention_forward(q, k, v, mask))
+    grads = strictly(lambda: attention_backward(np.ones_like(out), cache))
+    assert out.dtype == dtype and all(g.dtype == dtype for g in grads)
+    assert np.isfinite(out).all() and all(np.isfinite(g).all() for g in grads)
+    # by hand: query 0 scores (-1e4, 1e4, 0): key 1 wins; the last query (1e4, -1e4, 0): key 0 wins
+    np.testing.assert_allclose(out[0], v[1])
+    np.testing.assert_allclose(out[-1], v[0])
 
 
 def test_the_strict_mode_would_catch_an_unguarded_exp():

@@ -16,7 +16,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from autograd import grad
+from autograd import grad, jacobian
 
 from batchnorm import batchnorm_forward
 from losses import mse_loss, softmax_loss
@@ -130,6 +130,58 @@ def softmax_setup(axis):
     return dict(Z=Z, y=y, C=C, N=N, P=P), {"P": P, "dZ": dZ}
 
 
+def asoftmax(Z, axis):
+    E = anp.exp(Z - anp.max(Z, axis=axis, keepdims=True))
+    return E / anp.sum(E, axis=axis, keepdims=True)
+
+
+def softmax_layer(axis, log=False):
+    """Softmax (or log-softmax) over `axis` as a layer: P by plain-Python loops, dZ by autograd."""
+    Z, G = rng.standard_normal((N, C)) * 3, rng.standard_normal((N, C))
+    Z[0, 0] = 800.0                                     # the log-softmax forward line must not overflow
+    rows = [[math.exp(z - max(row)) / sum(math.exp(v - max(row)) for v in row) for z in row] for row in Z.tolist()]
+    P = np.array(rows)
+    logP = np.array([[z - max(row) - math.log(sum(math.exp(v - max(row)) for v in row)) for z in row]
+                     for row in Z.tolist()])
+    m = Z.max(axis=1, keepdims=True)                    # a constant shift: log-sum-exp is invariant
+    f = (lambda Z: Z - m - anp.log(anp.sum(anp.exp(Z - m), axis=1, keepdims=True))) if log else \
+        (lambda Z: asoftmax(Z, 1))
+    dZ = grad(lambda Z: anp.sum(G * f(Z)))(Z)
+    if axis == 0:                                       # columns: classes down the rows
+        Z, P, logP, G, dZ = Z.T.copy(), P.T, logP.T, G.T, dZ.T
+    return dict(Z=Z, P=P, logP=logP, dP=G, dlogP=G), {"dZ": dZ, "logP": logP}
+
+
+def softmax_row_jacobian():
+    z = rng.standard_normal(C)
+    p = np.array([math.exp(v - max(z)) for v in z])
+    p /= p.sum()
+    return dict(p=p), {"J": jacobian(lambda z: asoftmax(z, 0))(z)}
+
+
+def attention_setup(cols, masked=False):
+    """Tq = 3 queries, Tk = 5 keys, d = 4, dv = 2: S, P by plain-Python loops, gradients by autograd."""
+    Tq, Tk, d, dv = 3, 5, 4, 2
+    Q, K, V, dO = (rng.standard_normal(shape) for shape in ((Tq, d), (Tk, d), (Tk, dv), (Tq, dv)))
+    S = np.array([[sum(Q[i, c] * K[j, c] for c in range(d)) / math.sqrt(d) for j in range(Tk)] for i in range(Tq)])
+    M = rng.random((Tq, Tk)) < 0.6
+    M[:, 0] = True
+    P = np.array([[math.exp(s - max(row)) / sum(math.exp(t - max(row)) for t in row) for s in row] for row in S.tolist()])
+    O = np.array([[sum(P[i, j] * V[j, c] for j in range(Tk)) for c in range(dv)] for i in range(Tq)])
+    out = lambda Q, K, V: anp.dot(asoftmax(anp.dot(Q, K.T) / math.sqrt(d), 1), V)
+    L = lambda Q, K, V: anp.sum(dO * out(Q, K, V))
+    oracle = {"S": S, "O": O, "dQ": grad(L, 0)(Q, K, V), "dK": grad(L, 1)(Q, K, V), "dV": grad(L, 2)(Q, K, V),
+              "dP": grad(lambda P: anp.sum(dO * anp.dot(P, V)))(P),
+              "dS": grad(lambda S: anp.sum(dO * anp.dot(asoftmax(S, 1), V)))(S)}
+    ns = dict(Q=Q, K=K, V=V, dO=dO, P=P, d=d, dP=oracle["dP"], dS=oracle["dS"])
+    if masked:
+        ns, oracle = dict(S=S, M=M), {"S": [[s if m else -math.inf for s, m in zip(r, mr)] for r, mr in zip(S, M)]}
+    elif cols:
+        ns = {name: (a.T.copy() if isinstance(a, np.ndarray) else a) for name, a in ns.items()}
+        oracle = {name: np.asarray(a).T for name, a in oracle.items()}
+    return ns, oracle
+
+
 def delta_rows():
     d_prev, d, d_next = 4, 3, 2
     A_prev, W, b = rng.standard_normal((N, d_prev)), rng.standard_normal((d_prev, d)), rng.standard_normal(d)
@@ -220,6 +272,26 @@ def make_registry():
         "P = np.exp(Z - Z.max(axis=0, keepdims=True)); P /= P.sum(axis=0, keepdims=True)":
             [lambda: softmax_setup(0)],
         "dZ = (P - np.eye(C)[:, y]) / N": [lambda: softmax_setup(0)],
+        # softmax as a layer
+        "J = np.diag(p) - np.outer(p, p)": [softmax_row_jacobian],
+        "dZ = P * (dP - np.sum(dP * P, axis=1, keepdims=True))": [lambda: softmax_layer(1)],
+        "dZ = P * (dP - np.sum(dP * P, axis=0, keepdims=True))": [lambda: softmax_layer(0)],
+        "m = Z.max(axis=1, keepdims=True); logP = Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))":
+            [lambda: softmax_layer(1, log=True)],
+        "m = Z.max(axis=0, keepdims=True); logP = Z - m - np.log(np.exp(Z - m).sum(axis=0, keepdims=True))":
+            [lambda: softmax_layer(0, log=True)],
+        "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=1, keepdims=True)": [lambda: softmax_layer(1, log=True)],
+        "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=0, keepdims=True)": [lambda: softmax_layer(0, log=True)],
+        # attention
+        "S = np.where(M, S, -np.inf)": [lambda: attention_setup(False, masked=True)],
+        **{code: [lambda: attention_setup(False)] for code in [
+            "S = Q @ K.T / np.sqrt(d)", "O = P @ V", "dV = P.T @ dO", "dP = dO @ V.T",
+            "dS = P * (dP - np.sum(dP * P, axis=1, keepdims=True))", "dQ = dS @ K / np.sqrt(d)",
+            "dK = dS.T @ Q / np.sqrt(d)"]},
+        **{code: [lambda: attention_setup(True)] for code in [
+            "S = K.T @ Q / np.sqrt(d)", "O = V @ P", "dV = dO @ P.T", "dP = V.T @ dO",
+            "dS = P * (dP - np.sum(dP * P, axis=0, keepdims=True))", "dQ = K @ dS / np.sqrt(d)",
+            "dK = Q @ dS.T / np.sqrt(d)"]},
         # delta recursion
         "dZ = (dZ_next @ W_next.T) * gprime(Z)": [delta_rows], "dW = A_prev.T @ dZ": [delta_rows],
         "db = dZ.sum(axis=0)": [delta_rows], "dA_prev = dZ @ W.T": [delta_rows],
@@ -366,6 +438,11 @@ def test_one_liner(code):
     ("dZ = (W_next.T @ dZ_next) * gprime(Z)", "dZ = (W_next.T @ dZ_next)"),   # g' forgotten
     ("dX = gamma / (N * sigma) * (N * dY - dbeta - Xhat * dgamma)",
      "dX = gamma / (N * sigma) * (N * dY - dbeta)"),                          # the variance's path forgotten
+    ("dZ = P * (dP - np.sum(dP * P, axis=1, keepdims=True))", "dZ = dP * P * (1 - P)"),   # softmax as element-wise
+    ("dZ = dlogP - np.exp(logP) * dlogP.sum(axis=0, keepdims=True)",
+     "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=1, keepdims=True)"),                     # the wrong axis
+    ("dK = dS.T @ Q / np.sqrt(d)", "dK = dS @ Q / np.sqrt(d)"),                            # transpose forgotten
+    ("dQ = K @ dS / np.sqrt(d)", "dQ = K @ dS"),                                           # scale forgotten
 ])
 def test_a_typo_on_the_sheet_is_caught(code, typo):
     assert code in SHEET

@@ -146,6 +146,39 @@ def normalization_recipes():
     }
 
 
+def softmax_recipes():
+    sm = mod("softmax")
+    recipes = {}
+    for name in ("softmax", "log_softmax"):
+        fwd, bwd = getattr(sm, f"{name}_forward"), getattr(sm, f"{name}_backward")
+        recipes[f"softmax.{name}_forward"] = lambda fwd=fwd: (fwd, (fresh(2, 3, 4),), {}, ())
+        recipes[f"softmax.{name}_backward"] = forward_then(fwd, bwd, (2, 3, 4), dout_shape=(2, 3, 4))
+    return recipes
+
+
+def attention_recipes():
+    at = mod("attention")
+    causal = np.tril(np.ones((3, 3), dtype=bool))                       # (T, T)
+    mask = np.ones((2, 3, 5), dtype=bool)                               # (N, Tq, Tk)
+    mask[:, :, 1] = False
+    mh_args = lambda: (fresh(2, 3, 4), fresh(4, 4, seed=1), fresh(4, 4, seed=2), fresh(4, 6, seed=3),
+                       fresh(6, 5, seed=4), 2, causal.copy())           # x, wq, wk, wv, wo, heads, mask
+
+    def multihead_backward():
+        args = mh_args()
+        _, cache = at.multihead_attention_forward(*args)
+        return at.multihead_attention_backward, (fresh(2, 3, 5, seed=5), cache), {}, args
+
+    return {
+        "attention.attention_forward": lambda: (at.attention_forward, (fresh(2, 3, 4), fresh(2, 5, 4, seed=1),
+                                                                        fresh(2, 5, 2, seed=2), mask.copy()), {}, ()),
+        "attention.attention_backward": forward_then(at.attention_forward, at.attention_backward,
+                                                     (2, 3, 4), (2, 5, 4), (2, 5, 2), dout_shape=(2, 3, 2)),
+        "attention.multihead_attention_forward": lambda: (at.multihead_attention_forward, mh_args(), {}, ()),
+        "attention.multihead_attention_backward": multihead_backward,
+    }
+
+
 def sum_of_sines(x):
     return float(np.sum(np.sin(x)))
 
@@ -179,6 +212,8 @@ RECIPES = {
     "layouts.numerical_derivative": lambda: (mod("layouts").numerical_derivative,
                                              (lambda v: np.sin(v) * v[0], fresh(3)), {"layout": "denominator"}, ()),
     **normalization_recipes(),
+    **softmax_recipes(),
+    **attention_recipes(),
 }
 
 

@@ -32,6 +32,9 @@ import layernorm
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
+from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
+from attention import (attention_backward, attention_forward, multihead_attention_backward,
+                       multihead_attention_forward)
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True)
 H = 1e-5                                   # float64 step: measured worst error 4e-8 (1e-6 gives 3e-7: round-off)
@@ -199,6 +202,96 @@ def test_softmax_loss_gradient(dtype, seed, N, C):
     assert loss == pytest.approx(log_softmax_loss(x.astype(np.float64), y), rel=TOL[dtype], abs=1e-6)
     (nx,) = numerical_vjp(lambda x: softmax_loss(x, y)[0], [x])
     assert_gradient(dx, nx, dtype, "softmax_loss: dx")
+
+
+# ---- softmax and log-softmax as layers (docs/softmax-layer.md) ----------------------------
+
+SOFTMAX_LAYERS = {  # name: (forward, backward, independent formula through np.logaddexp, no max shift)
+    "softmax": (softmax_forward, softmax_backward,
+                lambda x: np.exp(x - np.logaddexp.reduce(x, axis=-1, keepdims=True))),
+    "log_softmax": (log_softmax_forward, log_softmax_backward,
+                    lambda x: x - np.logaddexp.reduce(x, axis=-1, keepdims=True)),
+}
+leading = st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple)   # (), (N,) or (N, H)
+
+
+def check_softmax_layer(name, x, dout, dtype, backward=None):
+    forward, real_backward, formula = SOFTMAX_LAYERS[name]
+    out, cache = forward(x)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, formula(x.astype(np.float64)), rtol=10 * TOL[dtype], atol=1e-6)
+    dx = (backward or real_backward)(dout, cache)
+    (nx,) = numerical_vjp(lambda x: forward(x)[0], [x], dout)
+    assert_gradient(dx, nx, dtype, f"{name}: dx")
+
+
+@dtypes
+@pytest.mark.parametrize("name", SOFTMAX_LAYERS)
+@SETTINGS
+@given(seed=seeds, lead=leading, C=outputs)
+def test_softmax_layer_backward(name, dtype, seed, lead, C):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (*lead, C), dtype, scale=3.0)                 # (..., C) scores
+    check_softmax_layer(name, x, draw(rng, x.shape, dtype), dtype)
+
+
+# ---- scaled dot-product attention and multi-head attention (docs/attention.md) ------------
+
+ATTENTION_SETTINGS = settings(SETTINGS, max_examples=25)   # each example differentiates every entry of q, k, v
+small = st.integers(1, 4)
+
+
+def attention_formula(q, k, v, mask):
+    """softmax(q k^T / sqrt(d)) v by einsum, the softmax through np.logaddexp over the allowed keys."""
+    s = np.einsum("...id,...jd->...ij", q, k) / math.sqrt(q.shape[-1])
+    s = np.where(mask, s, -np.inf) if mask is not None else s
+    return np.einsum("...ij,...jv->...iv", np.exp(s - np.logaddexp.reduce(s, axis=-1, keepdims=True)), v)
+
+
+def random_mask(rng, shape):
+    """A boolean mask in which every query keeps at least one key (chosen at random)."""
+    mask = rng.random(shape) < 0.5                              # (..., Tq, Tk)
+    keep = rng.integers(0, shape[-1], size=shape[:-1])          # (..., Tq)
+    np.put_along_axis(mask, keep[..., None], True, axis=-1)
+    return mask
+
+
+@dtypes
+@ATTENTION_SETTINGS
+@given(seed=seeds, lead=st.lists(st.integers(1, 2), max_size=2).map(tuple), Tq=small, Tk=small,
+       d=st.integers(1, 3), dv=st.integers(1, 3), masked=st.booleans())
+def test_attention_backward(dtype, seed, lead, Tq, Tk, d, dv, masked):
+    rng = np.random.default_rng(seed)
+    q, k, v = draw(rng, (*lead, Tq, d), dtype), draw(rng, (*lead, Tk, d), dtype), draw(rng, (*lead, Tk, dv), dtype)
+    mask = random_mask(rng, (*lead, Tq, Tk)) if masked else None
+    out, cache = attention_forward(q, k, v, mask)
+    assert out.dtype == dtype
+    f64 = [a.astype(np.float64) for a in (q, k, v)]
+    np.testing.assert_allclose(out, attention_formula(*f64, mask), rtol=10 * TOL[dtype], atol=1e-6)
+    dout = draw(rng, out.shape, dtype)
+    numeric = numerical_vjp(lambda q, k, v: attention_forward(q, k, v, mask)[0], [q, k, v], dout)
+    for name, g, n in zip(("dq", "dk", "dv"), attention_backward(dout, cache), numeric):
+        assert_gradient(g, n, dtype, f"attention: {name}")
+
+
+@dtypes
+@settings(SETTINGS, max_examples=15)
+@given(seed=seeds, N=st.integers(1, 2), T=st.integers(1, 3), D=st.integers(1, 3), H=st.integers(1, 2),
+       d=st.integers(1, 2), dv=st.integers(1, 2), M=st.integers(1, 3), causal=st.booleans())
+def test_multihead_attention_backward(dtype, seed, N, T, D, H, d, dv, M, causal):
+    rng = np.random.default_rng(seed)
+    params = [draw(rng, shape, dtype) for shape in ((N, T, D), (D, H * d), (D, H * d), (D, H * dv), (H * dv, M))]
+    mask = np.tril(np.ones((T, T), dtype=bool)) if causal else None
+    y, cache = multihead_attention_forward(*params, H, mask)
+    assert y.dtype == dtype
+    x, wq, wk, wv, wo = (a.astype(np.float64) for a in params)
+    split = lambda a, w: np.swapaxes(a.reshape(N, T, H, w), 1, 2)   # (N, H, T, w): head h = columns h*w..(h+1)*w-1
+    o = attention_formula(split(x @ wq, d), split(x @ wk, d), split(x @ wv, dv), mask)   # (N, H, T, dv)
+    np.testing.assert_allclose(y, np.swapaxes(o, 1, 2).reshape(N, T, H * dv) @ wo, rtol=10 * TOL[dtype], atol=1e-5)
+    dout = draw(rng, y.shape, dtype)
+    numeric = numerical_vjp(lambda *p: multihead_attention_forward(*p, H, mask)[0], params, dout)
+    for name, g, n in zip(("dx", "dwq", "dwk", "dwv", "dwo"), multihead_attention_backward(dout, cache), numeric):
+        assert_gradient(g, n, dtype, f"multihead: {name}")
 
 
 # ---- the bias broadcast --------------------------------------------------------------
@@ -398,6 +491,31 @@ def test_a_planted_bug_in_batchnorm_backward_is_caught():
     check_normalization(forward, batchnorm.batchnorm_backward, x, (g, b), dout, np.float64, formula)
     with pytest.raises(AssertionError, match="dx: norm-wise relative error"):
         check_normalization(forward, no_mean_path, x, (g, b), dout, np.float64, formula)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_planted_bug_in_softmax_backward_is_caught(dtype):
+    """Softmax treated as element-wise, dout * P * (1 - P): the diagonal of its Jacobian only."""
+    rng = np.random.default_rng(2)
+    x, dout = draw(rng, (3, 4), dtype), draw(rng, (3, 4), dtype)
+    check_softmax_layer("softmax", x, dout, dtype)
+    with pytest.raises(AssertionError, match="softmax: dx: norm-wise relative error"):
+        check_softmax_layer("softmax", x, dout, dtype, backward=lambda dout, p: dout * p * (1 - p))
+
+
+def test_a_planted_bug_in_attention_backward_is_caught():
+    """dK without the transpose of dS: for Tq = Tk = 3 the shapes fit and the numbers do not."""
+    rng = np.random.default_rng(4)
+    q, k, v, dout = (draw(rng, (3, 2), np.float64) for _ in range(4))
+    out, cache = attention_forward(q, k, v)
+    numeric = numerical_vjp(lambda q, k, v: attention_forward(q, k, v)[0], [q, k, v], dout)
+    _, dk, _ = attention_backward(dout, cache)
+    assert_gradient(dk, numeric[1], np.float64, "dk")
+    p, scale = cache[3], cache[4]
+    dp = dout @ v.T
+    ds = p * (dp - np.sum(dp * p, axis=-1, keepdims=True))
+    with pytest.raises(AssertionError, match="dk: norm-wise relative error"):
+        assert_gradient(ds @ q * scale, numeric[1], np.float64, "dk")
 
 
 def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
