@@ -1,4 +1,4 @@
-"""Forward vs reverse mode on L = ½‖tanh(X W1) W2 − T‖²: a JVP gives dL along one direction, one VJP the whole gradient.
+"""Forward vs reverse mode on L = ½‖tanh(X W1) W2 − T‖²: dL along one direction per JVP, all of ∇L per VJP.
 
 Used in: docs/differentials.md
 Shapes: X (N, D), W1 (D, H), W2 (H, C), T (N, C). The comments count multiplications.

@@ -1,4 +1,4 @@
-"""vec and Kronecker: vec(XW) = (I_M ⊗ X) vec(W) = (Wᵀ ⊗ I_N) vec(X) with columns stacked; stacking rows swaps the factors.
+"""vec and Kronecker: vec(XW) = (I_M ⊗ X) vec(W) = (Wᵀ ⊗ I_N) vec(X); numpy's row order swaps the factors.
 
 Used in: docs/differentials.md
 order="F" stacks the columns (the vec of textbooks, Fortran order); order="C" stacks the
@@ -6,7 +6,7 @@ rows (numpy's default, A.reshape(-1)). The same Jacobian in C order is X ⊗ I_M
 """
 import numpy as np
 
-MAX_ENTRIES = 10**7        # 80 MB in float64: a Kronecker Jacobian is for looking at, not for training
+MAX_ENTRIES = 10**7        # 80 MB in float64: for looking at, not for training
 
 
 def _float_array(name, a):
