@@ -45,7 +45,9 @@ def mlp_jvp(W1_dot, W2_dot, cache):
 def mlp_vjp(L_bar, cache):
     """Reverse mode: pull L_bar (1.0 for the loss itself) back through the network once; return (dW1, dW2)."""
     X, W1, W2, A, R = cache
-    if isinstance(L_bar, bool) or not isinstance(L_bar, (int, float, np.integer, np.floating)):
+    kind = np.asarray(L_bar).dtype                 # a Python or numpy number, or a 0-d array
+    real = kind != bool and (np.issubdtype(kind, np.integer) or np.issubdtype(kind, np.floating))
+    if np.ndim(L_bar) != 0 or not real:
         raise TypeError(f"L_bar must be one real number (the gradient of the output by L), got {L_bar!r}")
     if not np.isfinite(L_bar):
         raise ValueError(f"L_bar must be finite, got {L_bar!r}")

@@ -283,6 +283,7 @@ CASES = [
     ("mlp_vjp: an array L_bar", lambda: jvp_vjp.mlp_vjp(f64(2, 2), MLP_CACHE), T, ["L_bar must be one real number"]),
     ("mlp_vjp: a boolean L_bar", lambda: jvp_vjp.mlp_vjp(True, MLP_CACHE), T, ["L_bar must be one real number", "True"]),
     ("mlp_vjp: NaN L_bar", lambda: jvp_vjp.mlp_vjp(float("nan"), MLP_CACHE), V, ["L_bar must be finite", "nan"]),
+    ("mlp_vjp: a complex L_bar", lambda: jvp_vjp.mlp_vjp(1j, MLP_CACHE), T, ["L_bar must be one real number", "1j"]),
 ]
 
 # Every element-wise activation, as a function and as an I2DL-style class, gets the same rows.

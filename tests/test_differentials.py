@@ -473,6 +473,7 @@ def test_float32_stays_float32():
     L, cache = mlp_forward(X, W1_, W2_, T)
     dW1, dW2 = mlp_vjp(np.float64(1.0), cache)                      # a float64 scalar must not upcast
     assert dW1.dtype == dW2.dtype == np.float32
+    assert mlp_vjp(np.array(1.0), cache)[0].dtype == np.float32     # a 0-d array is one number too
     assert all(g.dtype == np.float32 for g in gradient_by_jvps(cache))
     np.testing.assert_allclose(dW1, grad(autograd_loss, 1)(*(a.astype(float) for a in (X, W1_, W2_, T))),
                                rtol=1e-4, atol=1e-5)
