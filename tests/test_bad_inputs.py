@@ -22,8 +22,10 @@ import delta
 import layernorm as lnorm
 import gradient_check as gc
 import jacobians
+import jvp_vjp
 import layouts
 import two_three_two as net
+import vec_kronecker as vk
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
@@ -54,6 +56,7 @@ X_cols = f64(2, 5)                                                              
 NET = dict(W2=net.W2, b2=net.b2, W3=net.W3, b3=net.b3)
 
 AFFINE_CACHE = affine_forward(f64(2, 4), f64(4, 3), f64(3))[1]          # x (2, 4), w (4, 3), b (3,)
+MLP_CACHE = jvp_vjp.mlp_forward(f64(2, 3), f64(3, 4), f64(4, 2), f64(2, 2))[1]   # X, W1, W2, T
 BIAS_CACHE = bias_forward(f64(2, 3), f64(3))[1]
 
 V, T = ValueError, TypeError
@@ -237,6 +240,55 @@ CASES = [
      V, ["equal shapes", "(2, 3)", "(3, 2)", "no broadcasting"]),
     ("rel_error: NaN", lambda: gc.rel_error(f64(3), with_nan(f64(3))), V, ["finite", "(3,)"]),
     ("rel_error: empty", lambda: gc.rel_error(np.zeros(0), np.zeros(0)), V, ["non-empty", "(0,)"]),
+
+    # ---- vec and Kronecker ----
+    ("vec: a vector", lambda: vk.vec(f64(3)), V, ["vec takes a matrix", "(3,)"]),
+    ("vec: a 3-D array", lambda: vk.vec(f64(2, 2, 2)), V, ["vec takes a matrix", "(2, 2, 2)"]),
+    ("vec: unknown order", lambda: vk.vec(f64(2, 3), order="R"), V, ["'F' (columns stacked", "'C'", "'R'"]),
+    ("vec: integer A", lambda: vk.vec(np.ones((2, 3), dtype=np.int64)),
+     T, ["A must be a float array", "int64", "(2, 3)", "A.astype(np.float64)"]),
+    ("vec: NaN", lambda: vk.vec(with_nan(f64(2, 3))), V, ["A of shape (2, 3) contains NaN or inf"]),
+    ("unvec: wrong length", lambda: vk.unvec(f64(5), (2, 3)), V, ["v of shape (5,)", "matrix of shape (2, 3)"]),
+    ("unvec: a matrix instead of a vector", lambda: vk.unvec(f64(2, 3), (2, 3)),
+     V, ["v of shape (2, 3)", "matrix of shape (2, 3)"]),
+    ("unvec: a 3-D shape", lambda: vk.unvec(f64(8), (2, 2, 2)), V, ["v of shape (8,)", "(2, 2, 2)"]),
+    ("unvec: unknown order", lambda: vk.unvec(f64(6), (2, 3), order="A"), V, ["order must be", "'A'"]),
+    ("matmul_jacobian: shapes do not chain", lambda: vk.matmul_jacobian(f64(2, 3), f64(4, 2)),
+     V, ["X of shape (N, D)", "X (2, 3)", "W (4, 2)"]),
+    ("matmul_jacobian: W transposed", lambda: vk.matmul_jacobian(f64(2, 3), f64(2, 3)), V, ["X (2, 3)", "W (2, 3)"]),
+    ("matmul_jacobian: 1-D W", lambda: vk.matmul_jacobian(f64(2, 3), f64(3)), V, ["X (2, 3)", "W (3,)"]),
+    ("matmul_jacobian: wrt Y", lambda: vk.matmul_jacobian(f64(2, 3), f64(3, 2), wrt="Y"), V, ["'W' or 'X'", "'Y'"]),
+    ("matmul_jacobian: unknown order", lambda: vk.matmul_jacobian(f64(2, 3), f64(3, 2), order="c"), V, ["'c'"]),
+    ("matmul_jacobian: too large to build", lambda: vk.matmul_jacobian(np.zeros((64, 784)), np.zeros((784, 128))),
+     V, ["X (64, 784)", "W (784, 128)", "822,083,584 entries", "6.58 GB", "X.T @ G"]),
+    ("matmul_jacobian: integer X", lambda: vk.matmul_jacobian(np.ones((2, 3), dtype=np.int32), f64(3, 2)),
+     T, ["X must be a float array", "int32", "(2, 3)"]),
+
+    # ---- forward and reverse mode ----
+    ("mlp_forward: W1 with the wrong rows", lambda: jvp_vjp.mlp_forward(f64(2, 3), f64(4, 4), f64(4, 2), f64(2, 2)),
+     V, ["X (N, D), W1 (D, H)", "X (2, 3)", "W1 (4, 4)", "W2 (4, 2)", "T (2, 2)"]),
+    ("mlp_forward: W2 does not chain", lambda: jvp_vjp.mlp_forward(f64(2, 3), f64(3, 4), f64(3, 2), f64(2, 2)),
+     V, ["W1 (3, 4)", "W2 (3, 2)"]),
+    ("mlp_forward: T transposed", lambda: jvp_vjp.mlp_forward(f64(2, 3), f64(3, 4), f64(4, 5), f64(5, 2)),
+     V, ["X (2, 3)", "W2 (4, 5)", "T (5, 2)"]),
+    ("mlp_forward: one sample as 1-D X", lambda: jvp_vjp.mlp_forward(f64(3), f64(3, 4), f64(4, 2), f64(2)),
+     V, ["X (3,)", "T (2,)"]),
+    ("mlp_forward: integer T", lambda: jvp_vjp.mlp_forward(f64(2, 3), f64(3, 4), f64(4, 2), np.ones((2, 2), dtype=int)),
+     T, ["T must be a float array", "int64", "(2, 2)", "T.astype(np.float64)"]),
+    ("mlp_forward: NaN in W1", lambda: jvp_vjp.mlp_forward(f64(2, 3), with_nan(f64(3, 4)), f64(4, 2), f64(2, 2)),
+     V, ["W1 of shape (3, 4) contains NaN or inf"]),
+    ("mlp_jvp: tangent transposed", lambda: jvp_vjp.mlp_jvp(f64(4, 3), f64(4, 2), MLP_CACHE),
+     V, ["W1_dot (4, 3)", "W1 (3, 4)", "W2_dot (4, 2)"]),
+    ("mlp_jvp: W2_dot of the wrong shape", lambda: jvp_vjp.mlp_jvp(f64(3, 4), f64(2), MLP_CACHE),
+     V, ["W2_dot (2,)", "W2 (4, 2)"]),
+    ("mlp_jvp: integer tangent", lambda: jvp_vjp.mlp_jvp(np.ones((3, 4), dtype=int), f64(4, 2), MLP_CACHE),
+     T, ["W1_dot must be a float array", "(3, 4)"]),
+    ("mlp_jvp: inf in a tangent", lambda: jvp_vjp.mlp_jvp(f64(3, 4), with_nan(f64(4, 2), np.inf), MLP_CACHE),
+     V, ["W2_dot of shape (4, 2) contains NaN or inf"]),
+    ("mlp_vjp: an array L_bar", lambda: jvp_vjp.mlp_vjp(f64(2, 2), MLP_CACHE), T, ["L_bar must be one real number"]),
+    ("mlp_vjp: a boolean L_bar", lambda: jvp_vjp.mlp_vjp(True, MLP_CACHE), T, ["L_bar must be one real number", "True"]),
+    ("mlp_vjp: NaN L_bar", lambda: jvp_vjp.mlp_vjp(float("nan"), MLP_CACHE), V, ["L_bar must be finite", "nan"]),
+    ("mlp_vjp: a complex L_bar", lambda: jvp_vjp.mlp_vjp(1j, MLP_CACHE), T, ["L_bar must be one real number", "1j"]),
 ]
 
 # Every element-wise activation, as a function and as an I2DL-style class, gets the same rows.
@@ -687,6 +739,21 @@ def test_extreme_scores_through_attention(dtype, masked):
     # by hand: query 0 scores (-1e4, 1e4, 0): key 1 wins; the last query (1e4, -1e4, 0): key 0 wins
     np.testing.assert_allclose(out[0], v[1])
     np.testing.assert_allclose(out[-1], v[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_through_forward_and_reverse_mode(dtype):
+    X = EXTREMES.astype(dtype).reshape(1, -1)                              # (1, 17)
+    W1 = np.stack([EXTREMES, EXTREMES[::-1]], axis=1).astype(dtype)        # (17, 2)
+    W2 = np.array([[1e4, -1e4], [-1.0, 1e4]], dtype=dtype)                 # (2, 2)
+    T = np.array([[1e4, -1e4]], dtype=dtype)                               # (1, 2)
+    L, cache = strictly(lambda: jvp_vjp.mlp_forward(X, W1, W2, T))
+    dW1, dW2 = strictly(lambda: jvp_vjp.mlp_vjp(1.0, cache))
+    L_dot = strictly(lambda: jvp_vjp.mlp_jvp(W1, W2, cache))
+    assert np.isfinite(L) and np.isfinite(L_dot) and dW1.dtype == dW2.dtype == dtype
+    assert np.isfinite(dW1).all() and np.isfinite(dW2).all()
+    J = strictly(lambda: vk.matmul_jacobian(X, W1, "W", "F"))              # (2, 34)
+    assert J.dtype == dtype and np.isfinite(J).all()
 
 
 def test_the_strict_mode_would_catch_an_unguarded_exp():

@@ -16,7 +16,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from autograd import grad, jacobian
+from autograd import grad, jacobian, make_jvp
 
 from batchnorm import batchnorm_forward
 from losses import mse_loss, softmax_loss
@@ -242,6 +242,44 @@ def misc(code):
     return ns, oracle
 
 
+def differentials(code):
+    """The differentials section: inner product, JVP, mixing layers, vec and Kronecker."""
+    A, B = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    X, W = rng.standard_normal((N, D)), rng.standard_normal((D, M))
+    Xdot, Wdot = rng.standard_normal((N, D)), rng.standard_normal((D, M))
+    Q, K, GS = rng.standard_normal((3, 2)), rng.standard_normal((5, 2)), rng.standard_normal((3, 5))
+    G_gram, G_rows = rng.standard_normal((N, N)), rng.standard_normal((N, D))
+    r = np.sqrt(np.sum(X * X, axis=1, keepdims=True))              # (N, 1) row lengths
+    normalize = lambda X: X / anp.sqrt(anp.sum(X * X, axis=1, keepdims=True))
+    J4_W = jacobian(lambda W: anp.dot(X, W))(W)                   # (N, M, D, M)
+    J4_X = jacobian(lambda X: anp.dot(X, W))(X)                   # (N, M, N, D)
+    x_row, x_col, W_cols = rng.standard_normal((1, D)), rng.standard_normal((D, 1)), rng.standard_normal((M, D))
+    ns = dict(A=A, B=B, X=X, W=W, Xdot=Xdot, Wdot=Wdot, Q=Q, K=K, G=GS, N=N, M=M)
+    oracle = {
+        "s": sum(a * b for a, b in zip(A.ravel().tolist(), B.ravel().tolist())),
+        "Ydot": make_jvp(lambda t: anp.dot(X + t * Xdot, W + t * Wdot))(0.0)(1.0)[1],
+        "dQ": grad(lambda Q: anp.sum(GS * anp.dot(Q, K.T)))(Q),
+        "dK": grad(lambda K: anp.sum(GS * anp.dot(Q, K.T)))(K),
+        "JW": J4_W.transpose(1, 0, 3, 2).reshape(N * M, D * M) if "eye(M), X" in code else J4_W.reshape(N * M, D * M),
+        "JX": J4_X.transpose(1, 0, 3, 2).reshape(N * M, N * D) if "W.T, np" in code else J4_X.reshape(N * M, N * D),
+        "w": [W[k, l] for l in range(M) for k in range(D)] if "order" in code else [v for row in W.tolist() for v in row],
+    }
+    if code.startswith("dX = (G + G.T)"):
+        ns.update(G=G_gram)
+        oracle["dX"] = grad(lambda X: anp.sum(G_gram * anp.dot(X, X.T)))(X)
+    elif code.startswith("dX"):
+        ns.update(G=G_rows, Y=X / r, r=r)
+        oracle["dX"] = grad(lambda X: anp.sum(G_rows * normalize(X)))(X)
+    elif code.startswith("Jrow"):
+        ns.update(x=x_row)
+        oracle["Jrow"] = jacobian(lambda W: anp.dot(x_row, W))(W).reshape(M, D * M)        # vec_r(W): C order
+    elif code.startswith("Jcol"):
+        ns.update(x=x_col)
+        J = jacobian(lambda Wc: anp.dot(Wc, x_col))(W_cols)[:, 0]                          # (M, M, D)
+        oracle["Jcol"] = J.transpose(0, 2, 1).reshape(M, D * M)                             # vec(W): F order
+    return ns, oracle
+
+
 def make_registry():
     """code on the sheet -> list of setups, each returning (namespace, {name: expected})."""
     reg = {
@@ -307,6 +345,13 @@ def make_registry():
                  "m = Z.max(axis=1, keepdims=True); lse = m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))",
                  "X1 = np.hstack([X, np.ones((X.shape[0], 1))])"]:
         reg[code] = [lambda code=code: misc(code)]
+    for code in ["s = np.trace(A.T @ B)", "Ydot = Xdot @ W + X @ Wdot", "dQ = G @ K", "dK = G.T @ Q",
+                 "dX = (G + G.T) @ X", "dX = (G - Y * (G * Y).sum(axis=1, keepdims=True)) / r",
+                 'w = W.reshape(-1, order="F")', "w = W.reshape(-1)",
+                 "JW = np.kron(np.eye(M), X)", "JW = np.kron(X, np.eye(M))",
+                 "JX = np.kron(W.T, np.eye(N))", "JX = np.kron(np.eye(N), W.T)",
+                 "Jrow = np.kron(x, np.eye(M))", "Jcol = np.kron(x.T, np.eye(M))"]:
+        reg[code] = [lambda code=code: differentials(code)]
     return reg
 
 
@@ -443,6 +488,8 @@ def test_one_liner(code):
      "dZ = dlogP - np.exp(logP) * dlogP.sum(axis=1, keepdims=True)"),                     # the wrong axis
     ("dK = dS.T @ Q / np.sqrt(d)", "dK = dS @ Q / np.sqrt(d)"),                            # transpose forgotten
     ("dQ = K @ dS / np.sqrt(d)", "dQ = K @ dS"),                                           # scale forgotten
+    ("JW = np.kron(np.eye(M), X)", "JW = np.kron(X, np.eye(M))"),            # the other vec order
+    ("dX = (G + G.T) @ X", "dX = 2 * G @ X"),                                # G taken as symmetric
 ])
 def test_a_typo_on_the_sheet_is_caught(code, typo):
     assert code in SHEET

@@ -183,6 +183,18 @@ def sum_of_sines(x):
     return float(np.sum(np.sin(x)))
 
 
+def mlp_recipe(name):
+    """A call of jvp_vjp.<name> on the cache of a forward pass; the forward's inputs are watched too."""
+    def recipe():
+        m = mod("jvp_vjp")
+        inputs = (fresh(4, 3), fresh(3, 5, seed=1), fresh(5, 2, seed=2), fresh(4, 2, seed=3))  # X, W1, W2, T
+        _, cache = m.mlp_forward(*inputs)
+        args = {"mlp_jvp": (fresh(3, 5, seed=4), fresh(5, 2, seed=5), cache),
+                "mlp_vjp": (0.5, cache)}.get(name, (cache,))   # 0.5: an in-place scaling would show
+        return getattr(m, name), args, {}, inputs
+    return recipe
+
+
 RECIPES = {
     # name: () -> (function, args, kwargs, other arrays to watch)
     "affine.affine_forward": lambda: (mod("affine").affine_forward, (fresh(4, 2, 3), fresh(6, 5), fresh(5)), {}, ()),
@@ -214,6 +226,16 @@ RECIPES = {
     **normalization_recipes(),
     **softmax_recipes(),
     **attention_recipes(),
+    "vec_kronecker.vec": lambda: (mod("vec_kronecker").vec, (fresh(3, 4),), {"order": "F"}, ()),
+    "vec_kronecker.unvec": lambda: (mod("vec_kronecker").unvec, (fresh(12), (3, 4)), {"order": "F"}, ()),
+    "vec_kronecker.matmul_jacobian": lambda: (mod("vec_kronecker").matmul_jacobian, (fresh(2, 3), fresh(3, 4)),
+                                              {"wrt": "W", "order": "C"}, ()),
+    "jvp_vjp.mlp_forward": lambda: (mod("jvp_vjp").mlp_forward,
+                                    (fresh(4, 3), fresh(3, 5, seed=1), fresh(5, 2, seed=2), fresh(4, 2, seed=3)), {}, ()),
+    "jvp_vjp.mlp_jvp": mlp_recipe("mlp_jvp"),
+    "jvp_vjp.mlp_vjp": mlp_recipe("mlp_vjp"),
+    "jvp_vjp.gradient_by_jvps": mlp_recipe("gradient_by_jvps"),
+    "jvp_vjp.multiply_counts": mlp_recipe("multiply_counts"),
 }
 
 

@@ -29,6 +29,8 @@ import activations
 import batchnorm
 import delta
 import layernorm
+import jvp_vjp
+import vec_kronecker
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
 from losses import mse_loss, softmax_loss, sum_loss
@@ -454,6 +456,71 @@ def test_spatial_groupnorm_backward(dtype, seed, shape, G, four_d):
                         layernorm.spatial_groupnorm_backward, x, (gamma, beta), dout, dtype, formula)
 
 
+# ---- forward and reverse mode (snippets/jvp_vjp.py) ------------------------------------
+
+small = st.integers(1, 4)
+
+
+def draw_mlp(rng, N, D, H, C, dtype):
+    """X (N, D), W1 (D, H) scaled so tanh is not saturated, W2 (H, C), T (N, C)."""
+    return (draw(rng, (N, D), dtype), draw(rng, (D, H), dtype, scale=1 / math.sqrt(D)),
+            draw(rng, (H, C), dtype), draw(rng, (N, C), dtype))
+
+
+def mlp_loss_formula(X, W1, W2, T):
+    """½‖tanh(X W1) W2 − T‖², written with einsum and a norm, not with the snippet's lines."""
+    S = np.einsum("nh,hc->nc", np.tanh(np.einsum("nd,dh->nh", X, W1)), W2)
+    return 0.5 * np.linalg.norm(S - T) ** 2
+
+
+def check_mlp_vjp(X, W1, W2, T, L_bar, dtype, vjp=jvp_vjp.mlp_vjp):
+    L, cache = jvp_vjp.mlp_forward(X, W1, W2, T)
+    args64 = [a.astype(np.float64) for a in (X, W1, W2, T)]
+    assert L == pytest.approx(mlp_loss_formula(*args64), rel=10 * TOL[dtype], abs=1e-6)
+    dW1, dW2 = vjp(L_bar, cache)
+    n1, n2 = numerical_vjp(lambda W1, W2: jvp_vjp.mlp_forward(args64[0], W1, W2, args64[3])[0],
+                           args64[1:3], L_bar)
+    assert_gradient(dW1, n1, dtype, "mlp_vjp: dW1")
+    assert_gradient(dW2, n2, dtype, "mlp_vjp: dW2")
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=small, D=small, H=small, C=small, L_bar=st.sampled_from([1.0, -0.5, 3.0]))
+def test_mlp_vjp(dtype, seed, N, D, H, C, L_bar):
+    check_mlp_vjp(*draw_mlp(np.random.default_rng(seed), N, D, H, C, dtype), L_bar, dtype)
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=small, D=small, H=small, C=small)
+def test_mlp_jvp(dtype, seed, N, D, H, C):
+    """The JVP is the centered difference of L along the tangent (W1_dot, W2_dot)."""
+    rng = np.random.default_rng(seed)
+    X, W1, W2, T = draw_mlp(rng, N, D, H, C, dtype)
+    V1, V2 = draw(rng, W1.shape, dtype), draw(rng, W2.shape, dtype)
+    L_dot = jvp_vjp.mlp_jvp(V1, V2, jvp_vjp.mlp_forward(X, W1, W2, T)[1])
+    X64, W1_64, W2_64, T64, V1_64, V2_64 = (a.astype(np.float64) for a in (X, W1, W2, T, V1, V2))
+    (numeric,) = numerical_vjp(lambda t: mlp_loss_formula(X64, W1_64 + t * V1_64, W2_64 + t * V2_64, T64),
+                               [np.zeros(())])
+    scale = abs(L_dot) + abs(float(numeric))
+    assert abs(L_dot - float(numeric)) <= TOL[dtype] * scale + ATOL, (L_dot, float(numeric))
+
+
+@SETTINGS
+@given(seed=seeds, N=small, D=small, M=small, wrt=st.sampled_from("WX"), order=st.sampled_from("FC"))
+def test_matmul_jacobian(seed, N, D, M, wrt, order):
+    """Forward: J vec(input) = vec(XW). Transposed: Jᵀ vec(G) is the centered-difference gradient of <G, XW>."""
+    rng = np.random.default_rng(seed)
+    X, W, G = draw(rng, (N, D), np.float64), draw(rng, (D, M), np.float64), draw(rng, (N, M), np.float64)
+    J = vec_kronecker.matmul_jacobian(X, W, wrt, order)
+    flat = lambda A: A.reshape(-1, order=order)                 # written here, not the snippet's vec
+    np.testing.assert_allclose(J @ flat(W if wrt == "W" else X), flat(X @ W), rtol=1e-12, atol=1e-12)
+    n_X, n_W = numerical_vjp(lambda X, W: X @ W, [X, W], G)
+    numeric = n_W if wrt == "W" else n_X
+    assert_gradient((J.T @ flat(G)).reshape(numeric.shape, order=order), numeric, np.float64, "Jᵀ vec(G)")
+
+
 # ---- every check above can fail: planted bugs ------------------------------------------
 
 def test_a_planted_bug_in_affine_backward_is_caught():
@@ -516,6 +583,18 @@ def test_a_planted_bug_in_attention_backward_is_caught():
     ds = p * (dp - np.sum(dp * p, axis=-1, keepdims=True))
     with pytest.raises(AssertionError, match="dk: norm-wise relative error"):
         assert_gradient(ds @ q * scale, numeric[1], np.float64, "dk")
+
+
+def test_a_planted_bug_in_mlp_vjp_is_caught():
+    """tanh' forgotten in the reverse pass: dW1 = Xᵀ (dS W2ᵀ). Caught in float32 as well."""
+    def no_tanh_prime(L_bar, cache):
+        X, W1, W2, A, R = cache
+        dW1, dW2 = jvp_vjp.mlp_vjp(L_bar, cache)
+        return X.T @ ((L_bar * R) @ W2.T), dW2
+    args = draw_mlp(np.random.default_rng(3), 3, 2, 4, 2, np.float64)
+    check_mlp_vjp(*args, 1.0, np.float64)
+    with pytest.raises(AssertionError, match="mlp_vjp: dW1: norm-wise relative error"):
+        check_mlp_vjp(*args, 1.0, np.float64, vjp=no_tanh_prime)
 
 
 def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
