@@ -28,10 +28,12 @@ import two_three_two as net
 import vec_kronecker as vk
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
-from losses import mse_loss, softmax_loss, sum_loss
 from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
 from attention import (attention_backward, attention_forward, multihead_attention_backward,
                        multihead_attention_forward)
+from dropout import dropout_backward, dropout_forward
+from losses import mse_loss, softmax_loss, sum_loss, svm_loss
+from residual import residual_backward, residual_forward
 
 
 def f64(*shape):
@@ -57,6 +59,8 @@ NET = dict(W2=net.W2, b2=net.b2, W3=net.W3, b3=net.b3)
 
 AFFINE_CACHE = affine_forward(f64(2, 4), f64(4, 3), f64(3))[1]          # x (2, 4), w (4, 3), b (3,)
 MLP_CACHE = jvp_vjp.mlp_forward(f64(2, 3), f64(3, 4), f64(4, 2), f64(2, 2))[1]   # X, W1, W2, T
+DROPOUT_CACHE = dropout_forward(f64(2, 3), {"mode": "train", "p": 0.5, "seed": 0})[1]   # mask (2, 3)
+RESIDUAL_CACHE = residual_forward(f64(2, 3), f64(3, 4), f64(4), f64(4, 3), f64(3))[1]  # x (2, 3), H = 4
 BIAS_CACHE = bias_forward(f64(2, 3), f64(3))[1]
 
 V, T = ValueError, TypeError
@@ -140,6 +144,83 @@ CASES = [
      T, ["x must be a float array", "int64", "(2, 3)"]),
     ("softmax_loss: NaN scores", lambda: softmax_loss(with_nan(f64(2, 3)), np.array([0, 1])),
      V, ["x of shape (2, 3) contains NaN or inf"]),
+
+    # ---- svm_loss(x, y): the same checks as softmax_loss ----
+    ("svm_loss: one sample as 1-D scores", lambda: svm_loss(f64(3), np.array([0])),
+     V, ["(N, C)", "got (3,)", "x.reshape(1, -1)"]),
+    ("svm_loss: no classes", lambda: svm_loss(np.zeros((2, 0)), np.array([0, 0])),
+     V, ["got (2, 0)", "a label needs a class"]),
+    ("svm_loss: labels as a column", lambda: svm_loss(f64(2, 3), np.array([[0], [1]])),
+     V, ["labels y of shape (2, 1)", "x of shape (2, 3)", "shape (2,)"]),
+    ("svm_loss: label C is out of range", lambda: svm_loss(f64(2, 3), np.array([0, 3])),
+     V, ["labels must lie in [0, 3)", "x of shape (2, 3)", "got [3] at rows [1]"]),
+    ("svm_loss: negative label", lambda: svm_loss(f64(2, 3), np.array([-1, 2])),
+     V, ["[0, 3)", "got [-1] at rows [0]"]),
+    ("svm_loss: float labels", lambda: svm_loss(f64(2, 3), np.array([0.0, 2.0])),
+     T, ["labels y must be integers", "float64", "(2,)", "y.astype(np.int64)"]),
+    ("svm_loss: boolean labels", lambda: svm_loss(f64(2, 3), np.array([True, False])),
+     T, ["labels y must be integers", "bool", "(2,)"]),
+    ("svm_loss: integer scores", lambda: svm_loss(np.ones((2, 3), dtype=np.int64), np.array([0, 1])),
+     T, ["x must be a float array", "int64", "(2, 3)", "x.astype(np.float64)"]),
+    ("svm_loss: inf scores", lambda: svm_loss(with_nan(f64(2, 3), np.inf), np.array([0, 1])),
+     V, ["x of shape (2, 3) contains NaN or inf"]),
+
+    # ---- dropout_forward(x, dropout_param), dropout_backward(dout, cache) ----
+    ("dropout_forward: keep probability 0", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": 0}),
+     V, ["dropout_param['p'] = 0", "keep probability", "(0, 1]"]),
+    ("dropout_forward: keep probability above 1", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": 1.5}),
+     V, ["dropout_param['p'] = 1.5", "(0, 1]", "p = 1 - q"]),
+    ("dropout_forward: negative p", lambda: dropout_forward(f64(2, 3), {"mode": "test", "p": -0.2}),
+     V, ["dropout_param['p'] = -0.2", "(0, 1]"]),
+    ("dropout_forward: NaN p", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": float("nan")}),
+     V, ["dropout_param['p'] = nan", "(0, 1]"]),
+    ("dropout_forward: p as a string", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": "0.5"}),
+     T, ["dropout_param['p'] must be one real number", "'0.5'"]),
+    ("dropout_forward: p = True", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": True}),
+     T, ["dropout_param['p'] must be one real number", "True"]),
+    ("dropout_forward: p as an array", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": np.array([0.5])}),
+     T, ["dropout_param['p'] must be one real number", "array([0.5])"]),
+    ("dropout_forward: unknown mode", lambda: dropout_forward(f64(2, 3), {"mode": "training", "p": 0.5}),
+     V, ["dropout_param['mode'] must be 'train' or 'test'", "'training'"]),
+    ("dropout_forward: no p", lambda: dropout_forward(f64(2, 3), {"mode": "train"}),
+     V, ["dropout_param must be a dict with keys 'mode' and 'p'", "{'mode': 'train'}"]),
+    ("dropout_forward: p passed instead of the dict", lambda: dropout_forward(f64(2, 3), 0.5),
+     V, ["dropout_param must be a dict", "0.5"]),
+    ("dropout_forward: negative seed", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": 0.5, "seed": -1}),
+     V, ["dropout_param['seed'] must be an integer in [0, 2**32)", "-1"]),
+    ("dropout_forward: float seed", lambda: dropout_forward(f64(2, 3), {"mode": "train", "p": 0.5, "seed": 1.5}),
+     V, ["dropout_param['seed']", "1.5"]),
+    ("dropout_forward: integer x", lambda: dropout_forward(np.ones((2, 3), dtype=np.int64), {"mode": "train", "p": 0.5}),
+     T, ["x must be a float array", "int64", "(2, 3)", "x.astype(np.float64)"]),
+    ("dropout_forward: NaN in x", lambda: dropout_forward(with_nan(f64(2, 3)), {"mode": "train", "p": 0.5}),
+     V, ["x of shape (2, 3) contains NaN or inf"]),
+    ("dropout_backward: dout transposed", lambda: dropout_backward(f64(3, 2), DROPOUT_CACHE),
+     V, ["dout of shape (3, 2)", "forward output of shape (2, 3)"]),
+    ("dropout_backward: integer dout", lambda: dropout_backward(np.ones((2, 3), dtype=np.int64), DROPOUT_CACHE),
+     T, ["dout must be a float array", "int64", "(2, 3)"]),
+    ("dropout_backward: NaN in dout", lambda: dropout_backward(with_nan(f64(2, 3)), DROPOUT_CACHE),
+     V, ["dout of shape (2, 3) contains NaN or inf"]),
+    ("dropout_backward: a train-mode cache without its mask",
+     lambda: dropout_backward(f64(2, 3), ({"mode": "train", "p": 0.5}, None)),
+     V, ["mode 'train' but holds no mask", "the cache that dropout_forward returned"]),
+
+    # ---- residual_forward(x, w1, b1, w2, b2), residual_backward(dout, cache) ----
+    ("residual_forward: w2 maps to the wrong width", lambda: residual_forward(f64(2, 3), f64(3, 4), f64(4), f64(4, 5), f64(5)),
+     V, ["x (2, 3)", "w2 (H, 3)", "got w1 (3, 4)", "w2 (4, 5)", "b2 (5,)"]),
+    ("residual_forward: w1 has the wrong rows", lambda: residual_forward(f64(2, 3), f64(4, 4), f64(4), f64(4, 3), f64(3)),
+     V, ["x (2, 3)", "w1 (3, H)", "got w1 (4, 4)"]),
+    ("residual_forward: b1 of the wrong length", lambda: residual_forward(f64(2, 3), f64(3, 4), f64(3), f64(4, 3), f64(3)),
+     V, ["b1 (H,)", "b1 (3,)"]),
+    ("residual_forward: one sample as a 1-D x", lambda: residual_forward(f64(3), f64(3, 4), f64(4), f64(4, 3), f64(3)),
+     V, ["expected x (N, D)", "got x (3,)"]),
+    ("residual_forward: integer x", lambda: residual_forward(np.ones((2, 3), dtype=np.int64), f64(3, 4), f64(4), f64(4, 3), f64(3)),
+     T, ["x must be a float array", "int64", "(2, 3)"]),
+    ("residual_forward: NaN in w2", lambda: residual_forward(f64(2, 3), f64(3, 4), f64(4), with_nan(f64(4, 3)), f64(3)),
+     V, ["w2 of shape (4, 3) contains NaN or inf"]),
+    ("residual_backward: dout transposed", lambda: residual_backward(f64(3, 2), RESIDUAL_CACHE),
+     V, ["dout of shape (3, 2)", "block output of shape (2, 3)"]),
+    ("residual_backward: integer dout", lambda: residual_backward(np.ones((2, 3), dtype=np.int64), RESIDUAL_CACHE),
+     T, ["dout must be a float array", "int64"]),
 
     # ---- bias broadcast ----
     ("bias_forward: b of the wrong length", lambda: bias_forward(f64(2, 3), f64(2)),
@@ -589,6 +670,24 @@ def test_empty_batch_softmax_refuses():
     assert "got (0, 3); the mean over N = 0 samples is undefined" in str(info.value)
 
 
+def test_empty_batch_svm_refuses():
+    """The SVM loss is a mean over N, like the softmax loss."""
+    with pytest.raises(ValueError) as info:
+        svm_loss(np.zeros((0, 3)), np.zeros(0, dtype=np.int64))
+    assert "got (0, 3); the mean over N = 0 samples is undefined" in str(info.value)
+
+
+def test_empty_batch_dropout_and_residual_work():
+    """Element-wise (dropout) and per-sample (residual) layers: an empty batch in, an empty batch out."""
+    out, cache = dropout_forward(np.zeros((0, 3)), {"mode": "train", "p": 0.5, "seed": 0})
+    assert out.shape == dropout_backward(np.zeros((0, 3)), cache).shape == (0, 3)
+    y, cache = residual_forward(np.zeros((0, 3)), f64(3, 4), f64(4), f64(4, 3), f64(3))
+    dx, dw1, db1, dw2, db2 = residual_backward(np.zeros((0, 3)), cache)
+    assert y.shape == dx.shape == (0, 3)
+    for g, like in [(dw1, (3, 4)), (db1, (4,)), (dw2, (4, 3)), (db2, (3,))]:
+        np.testing.assert_array_equal(g, np.zeros(like))
+
+
 def test_empty_batch_delta_and_network_give_zero_gradients():
     zs, acts = delta.forward(Ws, bs_cols, np.zeros((2, 0)), relu)
     assert [z.shape for z in zs] == [(3, 0), (2, 0)]
@@ -754,6 +853,36 @@ def test_extreme_inputs_through_forward_and_reverse_mode(dtype):
     assert np.isfinite(dW1).all() and np.isfinite(dW2).all()
     J = strictly(lambda: vk.matmul_jacobian(X, W1, "W", "F"))              # (2, 34)
     assert J.dtype == dtype and np.isfinite(J).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_through_svm_loss(dtype):
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [0.0, 1e4, 1e4]], dtype=dtype)   # (3, 3)
+    y = np.array([1, 2, 0])
+    loss, dx = strictly(lambda: svm_loss(x, y))
+    assert np.isfinite(loss) and np.isfinite(dx).all() and dx.dtype == dtype
+    # By hand, margins x_j - x_y + 1 over j != y: row 0: 2e4 + 1 and 1e4 + 1; row 1: 1 and 1 (all equal);
+    # row 2: 1e4 + 1 twice. Sum 2e4 + 1 + 1e4 + 1 + 2 + 2e4 + 2 = 5e4 + 6, over N = 3.
+    assert loss == pytest.approx((5e4 + 6) / 3, rel=1e-6)
+    np.testing.assert_array_equal(dx * 3, [[1, -2, 1], [1, 1, -2], [-2, 1, 1]])
+    wide = np.vstack([EXTREMES, EXTREMES[::-1]]).astype(dtype)             # (2, 17)
+    loss, dx = strictly(lambda: svm_loss(wide, np.array([0, 5])))
+    assert np.isfinite(loss) and np.isfinite(dx).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_through_dropout_and_the_residual_block(dtype):
+    x = EXTREMES.astype(dtype).reshape(1, -1)                              # (1, 17)
+    out, cache = strictly(lambda: dropout_forward(x, {"mode": "train", "p": 0.3, "seed": 2}))
+    dx = strictly(lambda: dropout_backward(np.ones_like(x), cache))
+    assert out.dtype == dx.dtype == dtype and np.isfinite(out).all() and np.isfinite(dx).all()
+    xr = EXTREMES.astype(dtype).reshape(-1, 1)                             # (17, 1)
+    w = np.array([[1.0]], dtype=dtype)
+    y, cache = strictly(lambda: residual_forward(xr, w, np.zeros(1, dtype), w, np.zeros(1, dtype)))
+    # by hand: y = x + relu(x), so 2x for x > 0 and x otherwise; dx = 1 + [x > 0]
+    np.testing.assert_array_equal(y[:, 0], np.where(xr[:, 0] > 0, 2 * xr[:, 0], xr[:, 0]))
+    dxr = strictly(lambda: residual_backward(np.ones_like(xr), cache))[0]
+    np.testing.assert_array_equal(dxr[:, 0], np.where(xr[:, 0] > 0, 2.0, 1.0))
 
 
 def test_the_strict_mode_would_catch_an_unguarded_exp():

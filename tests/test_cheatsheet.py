@@ -437,8 +437,76 @@ def normalization_registry():
     }
 
 
-REGISTRY = make_registry()
-REGISTRY.update(normalization_registry())
+
+
+# ---------------------------------------------------------------------------------------
+# Dropout, residual blocks, weight decay and the SVM loss (docs/dropout-and-residuals.md)
+
+def dropout_setup():
+    """The oracle draws the same uniform numbers through its own RandomState, entry by entry."""
+    rng = np.random.default_rng(181)                    # its own generator: independent of test order
+    x, dout, p, seed = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), 0.6, 11
+    u = np.random.RandomState(seed).random_sample((3, 4))
+    mask = np.array([[1 / p if u[i, j] < p else 0.0 for j in range(4)] for i in range(3)])
+    np.random.seed(seed)                                # the sheet's line draws from the global generator
+    ns = dict(x=x, dout=dout, p=p, mask=mask)
+    return ns, {"mask": mask, "out": [[x[i, j] * mask[i, j] for j in range(4)] for i in range(3)],
+                "dx": grad(lambda z: anp.sum(dout * z * mask))(x)}
+
+
+def weight_decay_setup():
+    rng = np.random.default_rng(182)
+    W, dW_data, reg = rng.standard_normal((D, M)), rng.standard_normal((D, M)), 0.3
+    half = grad(lambda W: 0.5 * reg * anp.sum(W * W))(W)
+    full = grad(lambda W: reg * anp.sum(W * W))(W)
+    return dict(W=W, dW_data=dW_data, reg=reg), {"half": dW_data + half, "full": dW_data + full}
+
+
+def residual_setup(rows):
+    Dr, H, rng = 3, 4, np.random.default_rng(183)
+    X, W1, b1 = rng.standard_normal((N, Dr)), rng.standard_normal((Dr, H)), rng.standard_normal(H)
+    W2, b2, dY = rng.standard_normal((H, Dr)), rng.standard_normal(Dr), rng.standard_normal((N, Dr))
+    block = lambda X: X + anp.dot(anp.maximum(anp.dot(X, W1) + b1, 0.0), W2) + b2
+    dX = grad(lambda X: anp.sum(dY * block(X)))(X)
+    A = X @ W1 + b1
+    if rows:
+        return dict(dY=dY, W1=W1, W2=W2, A=A), {"dX": dX}
+    return dict(dY=dY.T, W1=W1.T, W2=W2.T, A=A.T), {"dX": dX.T}
+
+
+def svm_setup(rows):
+    rng = np.random.default_rng(184)                    # seed 184: rows with 0, 3 and 3 positive margins
+    S, y = rng.standard_normal((N, C)) * 2, rng.integers(0, C, N)
+    margins = [[max(0.0, S[i, j] - S[i, y[i]] + 1) if j != y[i] else 0.0 for j in range(C)] for i in range(N)]
+    assert all(abs(S[i, j] - S[i, y[i]] + 1) > 1e-3 for i in range(N) for j in range(C) if j != y[i])
+    hinge = lambda S: (anp.sum(anp.maximum(0.0, S - S[np.arange(N), y][:, None] + 1.0)) - N) / N
+    oracle = {"M": np.array(margins), "L": sum(map(sum, margins)) / N, "dS": grad(hinge)(S)}
+    if rows:
+        return dict(S=S, y=y, N=N), oracle
+    return dict(S=S.T.copy(), y=y, N=N), {"M": oracle["M"].T, "L": oracle["L"], "dS": oracle["dS"].T}
+
+
+def dropout_residual_svm_registry():
+    return {
+        "mask = (np.random.rand(*x.shape) < p) / p": [dropout_setup],
+        "out = x * mask": [dropout_setup],
+        "dx = dout * mask": [dropout_setup],
+        "dW = dW_data + reg * W": [lambda: (lambda ns, o: (ns, {"dW": o["half"]}))(*weight_decay_setup())],
+        "dW = dW_data + 2 * reg * W": [lambda: (lambda ns, o: (ns, {"dW": o["full"]}))(*weight_decay_setup())],
+        "dX = dY + ((dY @ W2.T) * (A > 0)) @ W1.T": [lambda: residual_setup(True)],
+        "dX = dY + W1.T @ ((W2.T @ dY) * (A > 0))": [lambda: residual_setup(False)],
+        "M = np.maximum(0, S - S[np.arange(N), y][:, None] + 1); M[np.arange(N), y] = 0": [lambda: svm_setup(True)],
+        "M = np.maximum(0, S - S[y, np.arange(N)] + 1); M[y, np.arange(N)] = 0": [lambda: svm_setup(False)],
+        "L = M.sum() / N": [lambda: (lambda ns, o: ({**ns, "M": o["M"]}, o))(*svm_setup(True)),
+                            lambda: (lambda ns, o: ({**ns, "M": o["M"]}, o))(*svm_setup(False))],
+        "G = (M > 0).astype(float); G[np.arange(N), y] = -G.sum(axis=1); dS = G / N":
+            [lambda: (lambda ns, o: ({**ns, "M": o["M"]}, o))(*svm_setup(True))],
+        "G = (M > 0).astype(float); G[y, np.arange(N)] = -G.sum(axis=0); dS = G / N":
+            [lambda: (lambda ns, o: ({**ns, "M": o["M"]}, o))(*svm_setup(False))],
+    }
+
+
+REGISTRY = {**make_registry(), **normalization_registry(), **dropout_residual_svm_registry()}
 LOSSES = losses_setup()
 SHEET = one_liners(PAGE.read_text(encoding="utf-8"))
 
@@ -490,6 +558,11 @@ def test_one_liner(code):
     ("dQ = K @ dS / np.sqrt(d)", "dQ = K @ dS"),                                           # scale forgotten
     ("JW = np.kron(np.eye(M), X)", "JW = np.kron(X, np.eye(M))"),            # the other vec order
     ("dX = (G + G.T) @ X", "dX = 2 * G @ X"),                                # G taken as symmetric
+    ("dX = dY + ((dY @ W2.T) * (A > 0)) @ W1.T", "dX = ((dY @ W2.T) * (A > 0)) @ W1.T"),   # skip path forgotten
+    ("dW = dW_data + reg * W", "dW = dW_data + 2 * reg * W"),                 # the other convention's factor
+    ("dx = dout * mask", "dx = dout * (mask > 0)"),                           # the 1/p forgotten
+    ("G = (M > 0).astype(float); G[np.arange(N), y] = -G.sum(axis=1); dS = G / N",
+     "G = (M > 0).astype(float); G[np.arange(N), y] = -1; dS = G / N"),       # -1 instead of the count
 ])
 def test_a_typo_on_the_sheet_is_caught(code, typo):
     assert code in SHEET

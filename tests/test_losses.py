@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from losses import mse_loss, softmax_loss, sum_loss
+from gradient_check import eval_numerical_gradient, rel_error
+from losses import mse_loss, softmax_loss, sum_loss, svm_loss
 
 
 from numerics import centered_gradient as centered_difference
@@ -257,3 +258,97 @@ def test_exercise_5_label_shape_broadcast():
     np.testing.assert_array_equal(picked, [[2, 5, 8], [0, 3, 6], [1, 4, 7]])
     with pytest.raises(ValueError, match=r"\(3, 1\)"):
         softmax_loss(np.zeros((3, 3)), np.array([[2], [0], [1]]))
+
+
+# ---- multiclass SVM (hinge) loss ---------------------------------------------------
+
+def svm_loops(x, y):
+    """Independent route: plain Python loops over samples and wrong classes, slope [margin > 0]."""
+    N, C = len(x), len(x[0])
+    loss, dx = 0.0, [[0.0] * C for _ in range(N)]
+    for i in range(N):
+        for j in range(C):
+            if j == y[i]:
+                continue
+            margin = x[i][j] - x[i][y[i]] + 1.0
+            if margin > 0:
+                loss += margin
+                dx[i][j] += 1.0 / N
+                dx[i][y[i]] -= 1.0 / N
+    return loss / N, dx
+
+
+def svm_autograd(x, y):
+    N = x.shape[0]
+    margins = anp.maximum(0.0, x - x[np.arange(N), y][:, None] + 1.0)
+    return (anp.sum(margins) - N * 1.0) / N               # the j = y_i terms are max(0, 1) = 1 each
+
+
+def test_svm_worked_example_by_hand():
+    S = [[2.0, 2.5, -1.0], [0.5, 1.0, 1.5], [0.0, 0.0, 0.0]]
+    y = [0, 2, 1]
+    # by hand: row 1 margins 1.5, -2; row 2 margins 0 (kink), 0.5; row 3 margins 1, 1
+    assert (2.5 - 2 + 1, -1 - 2 + 1, 0.5 - 1.5 + 1, 1 - 1.5 + 1) == (1.5, -2, 0, 0.5)
+    loss, dS = svm_loss(np.array(S), np.array(y))
+    loops_loss, loops_dx = svm_loops(S, y)
+    assert loss == pytest.approx((1.5 + 0.5 + 2) / 3, rel=1e-15) == pytest.approx(loops_loss, rel=1e-15)
+    np.testing.assert_allclose(dS * 3, [[-1, 1, 0], [0, 1, -1], [1, -2, 1]], rtol=1e-15)
+    np.testing.assert_allclose(dS, loops_dx, rtol=1e-15)
+    kink = centered_difference(lambda z: svm_loss(z, np.array(y))[0], np.array(S))
+    assert kink[1, 0] == pytest.approx(1 / 6, rel=1e-6)    # half of the slope 1/N: a false alarm
+
+
+@pytest.mark.parametrize("N, C", [(1, 1), (1, 4), (5, 3), (8, 10), (3, 2)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_svm_gradient(N, C, dtype):
+    rng = np.random.default_rng(100 * N + C)
+    x, y = rng.normal(size=(N, C)), rng.integers(0, C, size=N)
+    loss, dx = svm_loss(x.astype(dtype), y)
+    assert isinstance(loss, float) and dx.dtype == dtype and dx.shape == (N, C)
+    assert loss == pytest.approx(svm_loops(x.tolist(), y.tolist())[0], rel=1e-5 if dtype == np.float32 else 1e-13)
+    np.testing.assert_allclose(dx, grad(svm_autograd)(x, y), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(dx, centered_difference(lambda z: svm_loss(z, y)[0], x), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(dx.sum(axis=1), 0.0, atol=1e-15)
+
+
+def test_svm_equals_the_loop_definition_exactly_on_kinks():
+    """Half-integer scores put many margins exactly on 0; the strict indicator gives them slope 0."""
+    rng = np.random.default_rng(7)
+    kinks = 0
+    for _ in range(300):
+        N, C = rng.integers(1, 6), rng.integers(1, 6)
+        x, y = rng.integers(-4, 5, size=(N, C)) / 2, rng.integers(0, C, size=N)
+        loss, dx = svm_loss(x, y)
+        loops_loss, loops_dx = svm_loops(x.tolist(), y.tolist())
+        assert loss == pytest.approx(loops_loss, rel=1e-15, abs=1e-15)
+        np.testing.assert_allclose(dx, loops_dx, rtol=1e-15, atol=1e-15)
+        margins = x - x[np.arange(N), y][:, None] + 1.0
+        margins[np.arange(N), y] = 1.0
+        kinks += int((margins == 0).sum())
+    assert kinks > 100
+
+
+def test_svm_the_course_notebook_cell():
+    """cs231n FullyConnectedNets.ipynb (2017-19): 'Loss should be around 9 and dx error ... e-9'."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(231)
+        x = 0.001 * np.random.randn(50, 10)
+        y = np.random.randint(10, size=50)
+    finally:
+        np.random.set_state(state)
+    dx_num = eval_numerical_gradient(lambda x: svm_loss(x, y)[0], x, verbose=False)
+    loss, dx = svm_loss(x, y)
+    assert abs(loss - 9) < 0.01
+    assert rel_error(dx_num, dx) < 1e-8
+
+
+def test_svm_float32_and_the_labels_checks():
+    x = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
+    loss, dx = svm_loss(x, np.array([2]))
+    assert dx.dtype == np.float32 and loss == 0.0         # by hand: 1 - 3 + 1 < 0 and 2 - 3 + 1 = 0 (kink)
+    np.testing.assert_array_equal(dx, [[0, 0, 0]])
+    with pytest.raises(ValueError, match="the mean over N = 0 samples is undefined"):
+        svm_loss(np.zeros((0, 3)), np.zeros(0, dtype=np.int64))
+    with pytest.raises(TypeError, match="labels y must be integers"):
+        svm_loss(np.zeros((2, 3)), np.array([0.0, 1.0]))

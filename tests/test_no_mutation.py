@@ -236,6 +236,16 @@ RECIPES = {
     "jvp_vjp.mlp_vjp": mlp_recipe("mlp_vjp"),
     "jvp_vjp.gradient_by_jvps": mlp_recipe("gradient_by_jvps"),
     "jvp_vjp.multiply_counts": mlp_recipe("multiply_counts"),
+    # dropout, the residual block and the SVM loss (docs/dropout-and-residuals.md, docs/losses.md)
+    "losses.svm_loss": lambda: (mod("losses").svm_loss, (fresh(3, 4), np.array([3, 0, 1])), {}, ()),
+    "dropout.dropout_forward": lambda: (mod("dropout").dropout_forward,
+                                        (fresh(3, 4), {"mode": "train", "p": 0.5, "seed": 1}), {}, ()),
+    "dropout.dropout_backward": forward_then(lambda x: mod("dropout").dropout_forward(
+        x, {"mode": "train", "p": 0.5, "seed": 1}), mod("dropout").dropout_backward, (3, 4), dout_shape=(3, 4)),
+    "residual.residual_forward": lambda: (mod("residual").residual_forward,
+                                          (fresh(4, 3), fresh(3, 5), fresh(5), fresh(5, 3), fresh(3)), {}, ()),
+    "residual.residual_backward": forward_then(mod("residual").residual_forward, mod("residual").residual_backward,
+                                               (4, 3), (3, 5), (5,), (5, 3), (3,), dout_shape=(4, 3)),
 }
 
 

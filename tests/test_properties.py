@@ -33,10 +33,12 @@ import jvp_vjp
 import vec_kronecker
 from affine import affine_backward, affine_forward
 from bias_gradient import bias_backward, bias_forward
-from losses import mse_loss, softmax_loss, sum_loss
 from softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
 from attention import (attention_backward, attention_forward, multihead_attention_backward,
                        multihead_attention_forward)
+from dropout import dropout_backward, dropout_forward
+from losses import mse_loss, softmax_loss, sum_loss, svm_loss
+from residual import residual_backward, residual_forward
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True)
 H = 1e-5                                   # float64 step: measured worst error 4e-8 (1e-6 gives 3e-7: round-off)
@@ -294,6 +296,65 @@ def test_multihead_attention_backward(dtype, seed, N, T, D, H, d, dv, M, causal)
     numeric = numerical_vjp(lambda *p: multihead_attention_forward(*p, H, mask)[0], params, dout)
     for name, g, n in zip(("dx", "dwq", "dwk", "dwv", "dwo"), multihead_attention_backward(dout, cache), numeric):
         assert_gradient(g, n, dtype, f"multihead: {name}")
+
+
+def hinge_loss(x, y):
+    """(1/N) sum_i sum_j max(0, x_ij - x_iy_i + 1) - 1: the sum over all j counts j = y_i as max(0, 1) = 1."""
+    N = x.shape[0]
+    return float(np.sum(np.maximum(0.0, x - x[np.arange(N), y][:, None] + 1.0)) / N - 1.0)
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, C=outputs)
+def test_svm_loss_gradient(dtype, seed, N, C):
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (N, C), dtype, scale=2.0)                     # (N, C) scores
+    y = rng.integers(0, C, size=N)                              # (N,) labels in [0, C)
+    margins = x.astype(np.float64) - x.astype(np.float64)[np.arange(N), y][:, None] + 1.0
+    margins[np.arange(N), y] = 5.0                              # the correct class is not a margin
+    assume(np.abs(margins).min() > 1e-2)                        # no margin within h of the kink
+    loss, dx = svm_loss(x, y)
+    assert loss == pytest.approx(hinge_loss(x.astype(np.float64), y), rel=TOL[dtype], abs=1e-6)
+    (nx,) = numerical_vjp(lambda x: svm_loss(x, y)[0], [x])
+    assert_gradient(dx, nx, dtype, "svm_loss: dx")
+
+
+# ---- dropout and the residual block --------------------------------------------------
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, dims=features, p=st.floats(0.05, 1.0), mask_seed=st.integers(0, 2**32 - 1))
+def test_dropout_backward(dtype, seed, N, dims, p, mask_seed):
+    rng = np.random.default_rng(seed)
+    x, dout = draw(rng, (N, *dims), dtype), draw(rng, (N, *dims), dtype)
+    param = {"mode": "train", "p": p, "seed": mask_seed}
+    out, cache = dropout_forward(x, param)
+    keep = np.random.RandomState(mask_seed).random_sample((N, *dims)) < p   # independent: the same stream
+    np.testing.assert_allclose(out, np.where(keep, x.astype(np.float64) / p, 0.0), rtol=10 * TOL[dtype])
+    (nx,) = numerical_vjp(lambda x: dropout_forward(x, param)[0], [x], dout)
+    assert_gradient(dropout_backward(dout, cache), nx, dtype, "dropout: dx")
+    test_out, test_cache = dropout_forward(x, {**param, "mode": "test"})
+    assert np.array_equal(test_out, x) and np.array_equal(dropout_backward(dout, test_cache), dout)
+
+
+@dtypes
+@SETTINGS
+@given(seed=seeds, N=batch, D=st.integers(1, 4), H=st.integers(1, 5))
+def test_residual_backward(dtype, seed, N, D, H):
+    rng = np.random.default_rng(seed)
+    x, w1, b1 = draw(rng, (N, D), dtype), draw(rng, (D, H), dtype), draw(rng, (H,), dtype)
+    w2, b2, dout = draw(rng, (H, D), dtype), draw(rng, (D,), dtype), draw(rng, (N, D), dtype)
+    f64 = lambda a: a.astype(np.float64)
+    a = f64(x) @ f64(w1) + f64(b1)                              # (N, H)
+    assume(np.abs(a).min() > 1e-2)                              # no pre-activation within h of the kink
+    y, cache = residual_forward(x, w1, b1, w2, b2)
+    independent = f64(x) + np.where(a > 0, a, 0.0) @ f64(w2) + f64(b2)   # (N, D)
+    np.testing.assert_allclose(y, independent, rtol=10 * TOL[dtype], atol=1e-5)
+    grads = residual_backward(dout, cache)
+    numeric = numerical_vjp(lambda *v: residual_forward(*v)[0], [x, w1, b1, w2, b2], dout)
+    for name, g, n in zip(["dx", "dw1", "db1", "dw2", "db2"], grads, numeric):
+        assert_gradient(g, n, dtype, f"residual: {name}")
 
 
 # ---- the bias broadcast --------------------------------------------------------------
@@ -603,6 +664,18 @@ def test_a_gradient_off_by_one_part_in_a_thousand_fails_float32():
     assert_gradient((numeric * (1 + 1e-5)).astype(np.float32), numeric, np.float32, "ok")
     with pytest.raises(AssertionError):
         assert_gradient((numeric * (1 + 1e-3)).astype(np.float32), numeric, np.float32, "0.1% off")
+
+
+def test_a_residual_backward_without_the_skip_gradient_is_caught():
+    """The planted bug: dx from the branch only."""
+    rng = np.random.default_rng(3)
+    args = [draw(rng, s, np.float64) for s in [(3, 2), (2, 4), (4,), (4, 2), (2,)]]
+    dout = draw(rng, (3, 2), np.float64)
+    _, cache = residual_forward(*args)
+    numeric = numerical_vjp(lambda *v: residual_forward(*v)[0], args, dout)
+    assert_gradient(residual_backward(dout, cache)[0], numeric[0], np.float64, "dx")
+    with pytest.raises(AssertionError, match="dx: norm-wise relative error"):
+        assert_gradient(residual_backward(dout, cache)[0] - dout, numeric[0], np.float64, "dx")
 
 
 def test_the_kink_would_fool_the_check_without_the_shift():

@@ -635,3 +635,93 @@ def test_page_references_existing_tests():
 def test_page_includes_the_snippets_by_path():
     for name in ("affine", "activations", "losses", "gradient_check"):
         assert f'``` python title="snippets/{name}.py"\n    --8<-- "snippets/{name}.py"' in TEXT
+
+
+# ---------------------------------------------------------------- the other layers of assignment 2
+
+# cs231n's names and signatures (assignment 2's layers.py and fast_layers.py), typed by hand.
+MORE_LAYERS = {
+    "svm_loss": ("(x, y)", "losses"),
+    "batchnorm_forward": ("(x, gamma, beta, bn_param)", "normalization"),
+    "batchnorm_backward": ("(dout, cache)", "normalization"),
+    "batchnorm_backward_alt": ("(dout, cache)", "normalization"),
+    "layernorm_forward": ("(x, gamma, beta, ln_param)", "normalization"),
+    "layernorm_backward": ("(dout, cache)", "normalization"),
+    "spatial_batchnorm_forward": ("(x, gamma, beta, bn_param)", "normalization"),
+    "spatial_batchnorm_backward": ("(dout, cache)", "normalization"),
+    "spatial_groupnorm_forward": ("(x, gamma, beta, G, gn_param)", "normalization"),
+    "spatial_groupnorm_backward": ("(dout, cache)", "normalization"),
+    "dropout_forward": ("(x, dropout_param)", "dropout"),
+    "dropout_backward": ("(dout, cache)", "dropout"),
+    "conv_forward_naive": ("(x, w, b, conv_param)", "convolution"),
+    "conv_backward_naive": ("(dout, cache)", "convolution"),
+    "conv_forward_im2col": ("(x, w, b, conv_param)", "convolution"),
+    "conv_backward_im2col": ("(dout, cache)", "convolution"),
+    "max_pool_forward_naive": ("(x, pool_param)", "pooling"),
+    "max_pool_backward_naive": ("(dout, cache)", "pooling"),
+}
+SNIPPETS_DIR = PAGE.parent.parent / "snippets"
+
+
+def more_layers_rows() -> list[list[str]]:
+    start = TEXT.index("| cs231n function | returns | site snippet | derived on |")
+    rows = []
+    for line in TEXT[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_more_layers_table_lists_every_function_with_its_file():
+    documented = {}
+    for cells in more_layers_rows():
+        name, params = re.match(r"`(\w+)\((.*?)\)`", cells[0]).groups()
+        snippet = re.fullmatch(r"`snippets/(\w+)\.py`", cells[2]).group(1)
+        documented[name] = (f"({params})", snippet)
+        page = re.search(r"\]\(([\w-]+\.md)(#[\w-]+)?\)", cells[3]).group(1)
+        assert (PAGE.parent / page).exists(), page
+    assert documented == MORE_LAYERS
+
+
+@pytest.mark.parametrize("name", sorted(MORE_LAYERS))
+def test_more_layers_signatures_are_the_snippets_real_ones(name):
+    """Checked for every snippet file present; the normalization, convolution and pooling files are
+    written on other branches and are checked here as soon as they are merged."""
+    params, module_name = MORE_LAYERS[name]
+    if not (SNIPPETS_DIR / f"{module_name}.py").exists():
+        pytest.skip(f"snippets/{module_name}.py is not on this branch yet")
+    module = __import__(module_name)
+    assert hasattr(module, name), f"snippets/{module_name}.py does not define {name}"
+    assert inspect.signature(getattr(module, name)) == signature_of(params[1:-1])
+
+
+def test_my_own_more_layers_files_are_present():
+    """The rows this page's section is responsible for cannot be skipped."""
+    for name in ("svm_loss", "dropout_forward", "dropout_backward"):
+        assert (SNIPPETS_DIR / f"{MORE_LAYERS[name][1]}.py").exists()
+
+
+def test_course_rules_section_links_and_quotes_nothing():
+    start = TEXT.index("### What your course allows { #course-rules }")
+    section = TEXT[start:TEXT.index("### Comparing outputs, not code")]
+    for url in ("https://communitystandards.stanford.edu/policies-and-guidance/honor-code",
+                "https://cs231n.stanford.edu/", "https://niessner.github.io/I2DL/"):
+        assert url in section
+    assert '"' not in section and "“" not in section, "paraphrase the policies, do not quote them"
+    assert "not allowed" in section
+
+
+def test_a_course_style_dropout_agrees_with_the_snippet_bit_for_bit():
+    from dropout import dropout_forward
+    state = np.random.get_state()
+    try:
+        for p, seed, shape in [(0.25, 7, (4, 5)), (0.5, 0, (3, 2, 2)), (0.9, 123, (10,))]:
+            x = rng_array(shape, seed)
+            np.random.seed(seed)
+            course_mask = (np.random.rand(*shape) < p) / p
+            out, (_, mask) = dropout_forward(x, {"mode": "train", "p": p, "seed": seed})
+            np.testing.assert_array_equal(mask, course_mask)
+            np.testing.assert_array_equal(out, x * course_mask)
+    finally:
+        np.random.set_state(state)
