@@ -46,17 +46,17 @@ def _conv_geometry(x, w, b, conv_param):
 
 # --8<-- [start:forward]
 def conv_forward_naive(x, w, b, conv_param):
-    """out[n, f, i, j] = <window (i, j) of padded image n, filter f> + b[f]; out (N, F, H', W')."""
+    """out[n, f, i, j] = <window (i, j) of padded image n, filter f> + b[f]."""
     x, w, b = _float_array("x", x), _float_array("w", w), _float_array("b", b)
     s, pad, H_out, W_out = _conv_geometry(x, w, b, conv_param)
     HH, WW = w.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H + 2pad, W + 2pad), a copy
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H+2pad, W+2pad): new
     out = np.empty((x.shape[0], w.shape[0], H_out, W_out),
                    dtype=np.result_type(x, w, b))           # (N, F, H', W')
-    with np.errstate(under="ignore"):                       # a product rounding to 0 is right
+    with np.errstate(under="ignore"):                       # products rounding to 0: right
         for n, f, i, j in np.ndindex(out.shape):
             window = xp[n, :, i * s:i * s + HH, j * s:j * s + WW]  # (C, HH, WW)
-            out[n, f, i, j] = np.sum(window * w[f]) + b[f]  # cross-correlation: w is not flipped
+            out[n, f, i, j] = np.sum(window * w[f]) + b[f]  # (1): w is not flipped
     return out, (x, w, b, conv_param)
 # --8<-- [end:forward]
 
@@ -72,25 +72,25 @@ def conv_backward_naive(dout, cache):
                          f"{(x.shape[0], w.shape[0], H_out, W_out)} (x {x.shape}, w {w.shape})")
     (N, C, H, W), (HH, WW) = x.shape, w.shape[2:]
     dt = np.result_type(dout, x, w, b)
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H + 2pad, W + 2pad)
-    dxp = np.zeros(xp.shape, dtype=dt)                      # (N, C, H + 2pad, W + 2pad)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H+2pad, W+2pad)
+    dxp = np.zeros(xp.shape, dtype=dt)                      # (N, C, H+2pad, W+2pad)
     dw = np.zeros(w.shape, dtype=dt)                        # (F, C, HH, WW)
     with np.errstate(under="ignore"):
         for n, f, i, j in np.ndindex(dout.shape):
             rows, cols = slice(i * s, i * s + HH), slice(j * s, j * s + WW)
-            dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]  # dw: Σ over n, i, j of dout · window
-            dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]  # windows overlap: add, never assign
-    db = dout.sum(axis=(0, 2, 3), dtype=dt)                # (F,): over n, i, j (axes 0, 2, 3)
-    return dxp[:, :, pad:pad + H, pad:pad + W], dw, db     # crop the padding: dx is (N, C, H, W)
+            dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]  # (5): dout times window
+            dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]  # (6): windows overlap, so add
+    db = dout.sum(axis=(0, 2, 3), dtype=dt)                # (F,): (4), over n, i, j
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, db     # dx (N, C, H, W): border cropped
 # --8<-- [end:backward]
 
 
 if __name__ == "__main__":
     x = np.array([[1.0, 2.0, 0.0], [3.0, -1.0, 1.0], [0.0, 2.0, 1.0]])[None, None]  # (1, 1, 3, 3)
-    w = np.array([[1.0, 0.0], [-1.0, 2.0]])[None, None]                            # (1, 1, 2, 2)
-    b = np.array([0.5])                                                            # (1,)
-    out, cache = conv_forward_naive(x, w, b, {"stride": 1, "pad": 0})              # (1, 1, 2, 2)
-    dout = np.array([[1.0, 0.0], [2.0, -1.0]])[None, None]                         # (1, 1, 2, 2)
+    w = np.array([[1.0, 0.0], [-1.0, 2.0]])[None, None]             # (1, 1, 2, 2)
+    b = np.array([0.5])                                             # (1,)
+    out, cache = conv_forward_naive(x, w, b, {"stride": 1, "pad": 0})  # (1, 1, 2, 2)
+    dout = np.array([[1.0, 0.0], [2.0, -1.0]])[None, None]          # (1, 1, 2, 2)
     dx, dw, db = conv_backward_naive(dout, cache)
     print("out =", out[0, 0].tolist(), "dx =", dx[0, 0].tolist(), "dw =", dw[0, 0].tolist(),
           "db =", db.tolist(), sep="\n")

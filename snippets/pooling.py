@@ -41,7 +41,7 @@ def max_pool_forward_naive(x, pool_param):
     x = _float_array("x", x)
     ph, pw, s, H_out, W_out = _pool_geometry(x, pool_param)
     out = np.empty((*x.shape[:2], H_out, W_out), dtype=x.dtype)   # (N, C, H', W')
-    for i, j in np.ndindex(H_out, W_out):                        # every sample and channel at once
+    for i, j in np.ndindex(H_out, W_out):                        # all n and c at once
         out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
     return out, (x, pool_param)
 # --8<-- [end:forward]
@@ -49,7 +49,7 @@ def max_pool_forward_naive(x, pool_param):
 
 # --8<-- [start:backward]
 def max_pool_backward_naive(dout, cache):
-    """dx (N, C, H, W): dout[n, c, i, j] goes to the first maximum of window (i, j), row-major."""
+    """dx (N, C, H, W): dout[n, c, i, j] goes to the first maximum of window (i, j)."""
     x, pool_param = cache
     ph, pw, s, H_out, W_out = _pool_geometry(x, pool_param)
     dout = _float_array("dout", dout)
@@ -60,9 +60,9 @@ def max_pool_backward_naive(dout, cache):
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))      # (N, C, H, W)
     n, c = np.indices((N, C))                                   # (N, C) each
     for i, j in np.ndindex(H_out, W_out):
-        window = x[:, :, i * s:i * s + ph, j * s:j * s + pw].reshape(N, C, ph * pw)  # (N, C, ph·pw)
-        k = window.argmax(axis=2)                               # (N, C): ties go to the first
-        dx[n, c, i * s + k // pw, j * s + k % pw] += dout[:, :, i, j]  # windows overlap: add up
+        window = x[:, :, i * s:i * s + ph, j * s:j * s + pw]  # (N, C, ph, pw)
+        k = window.reshape(N, C, ph * pw).argmax(axis=2)        # (N, C): first max, row-major
+        dx[n, c, i * s + k // pw, j * s + k % pw] += dout[:, :, i, j]  # (10): overlaps add
     return dx
 # --8<-- [end:backward]
 
