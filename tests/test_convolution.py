@@ -11,6 +11,7 @@ site's cs231n-compatible gradient_check.py.
 from __future__ import annotations
 
 import importlib.util
+import re
 import warnings
 from pathlib import Path
 
@@ -584,6 +585,14 @@ def test_bench_measures_the_batch_the_page_describes(capsys):
     page = PAGE.read_text(encoding="utf-8")
     assert "x (16, 3, 32, 32), w (16, 3, 3, 3), stride 1, pad 1, float32" in page
     assert "naive loop steps N*F*H'*W' = 262,144; im2col matrix X (16384, 27)" in page
+    # The quoted run is internally consistent: speed-up = naive / im2col, and the prose agrees.
+    rows = re.findall(r"^(forward|backward) +([\d.]+) ms +([\d.]+) ms +(\d+)x$", page, re.MULTILINE)
+    assert [r[0] for r in rows] == ["forward", "backward"]
+    for _, naive, fast, ratio in rows:
+        assert abs(float(naive) / float(fast) - int(ratio)) <= 0.01 * int(ratio)
+    forward_ratio, backward_ratio = int(rows[0][3]), int(rows[1][3])
+    assert "about 970 times faster forward and 700 times faster backward" in " ".join(page.split())
+    assert round(forward_ratio, -1) == 970 and round(backward_ratio, -2) == 700
 
 
 # ---- exercises -------------------------------------------------------------------------------
