@@ -398,8 +398,8 @@ def test_derivative_bounds_on_the_sheet():
 
 def test_sheet_exercise_1():
     dY = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])      # (M, N): samples in columns
-    Wm, Xm = rng.standard_normal((3, 2)), rng.standard_normal((2, 2))
-    db = grad(lambda b: anp.sum(dY * (anp.dot(Wm, Xm) + b)))(np.zeros((3, 1)))
+    Wc, Xc = rng.standard_normal((3, 2)), rng.standard_normal((2, 2))
+    db = grad(lambda b: anp.sum(dY * (anp.dot(Wc, Xc) + b)))(np.zeros((3, 1)))
     np.testing.assert_allclose(db, [[3.0], [7.0], [11.0]])   # by hand: 1+2, 3+4, 5+6
     assert dY.sum(axis=0).shape == (2,)                       # the wrong line: per sample
 
