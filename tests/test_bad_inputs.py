@@ -34,6 +34,9 @@ from attention import (attention_backward, attention_forward, multihead_attentio
 from dropout import dropout_backward, dropout_forward
 from losses import mse_loss, softmax_loss, sum_loss, svm_loss
 from residual import residual_backward, residual_forward
+import convolution as conv
+import im2col as i2c
+import pooling as pool
 
 
 def f64(*shape):
@@ -578,6 +581,87 @@ CASES += [
      V, ["dout of shape (2, 3, 4)", "forward output of shape (2, 3, 3)"]),
 ]
 
+# ---- convolution (naive and im2col), im2col/col2im, max-pooling ----
+CONV_P = {"stride": 1, "pad": 1}
+POOL_P = {"pool_height": 2, "pool_width": 2, "stride": 2}
+for name, forward, backward in [("conv_forward_naive", conv.conv_forward_naive, conv.conv_backward_naive),
+                                ("conv_forward_im2col", i2c.conv_forward_im2col, i2c.conv_backward_im2col)]:
+    cache = forward(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(2), CONV_P)[1]      # out (2, 2, 5, 5)
+    bwd = name.replace("forward", "backward")
+    CASES += [
+        (f"{name}: 3-D x", lambda f=forward: f(f64(3, 5, 5), f64(2, 3, 3, 3), f64(2), CONV_P),
+         V, ["x (N, C, H, W)", "x (3, 5, 5)", "w (2, 3, 3, 3)"]),
+        (f"{name}: channels differ", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 4, 3, 3), f64(2), CONV_P),
+         V, ["same C", "x (2, 3, 5, 5)", "w (2, 4, 3, 3)"]),
+        (f"{name}: b of the wrong length", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(3), CONV_P),
+         V, ["b (F,)", "w (2, 3, 3, 3)", "b (3,)"]),
+        (f"{name}: b as a column", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(2, 1), CONV_P),
+         V, ["b (2, 1)"]),
+        (f"{name}: conv_param without pad", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(2), {"stride": 1}),
+         V, ["conv_param", "'pad'", "{'stride': 1}"]),
+        (f"{name}: stride 0", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(2), {"stride": 0, "pad": 1}),
+         V, ["stride", ">= 1", "0"]),
+        (f"{name}: a float stride", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3), f64(2), {"stride": 1.0, "pad": 1}),
+         V, ["integer", "stride", "1.0"]),
+        (f"{name}: stride and pad do not tile", lambda f=forward: f(f64(2, 3, 32, 32), f64(8, 3, 3, 3), f64(8),
+                                                                    {"stride": 2, "pad": 1}),
+         V, ["stride 2 and pad 1 do not tile", "(2, 3, 32, 32)", "H + 2*pad - HH = 31", "multiple of the stride"]),
+        (f"{name}: filter larger than the padded image", lambda f=forward: f(f64(1, 1, 2, 2), f64(1, 1, 5, 5), f64(1), CONV_P),
+         V, ["(1, 1, 2, 2)", "H + 2*pad - HH = -1"]),
+        (f"{name}: integer x", lambda f=forward: f(np.ones((2, 3, 5, 5), dtype=np.int64), f64(2, 3, 3, 3), f64(2), CONV_P),
+         T, ["x must be a float array", "int64", "(2, 3, 5, 5)", "x.astype(np.float64)"]),
+        (f"{name}: integer b, as in cs231n's image aside", lambda f=forward: f(f64(2, 3, 5, 5), f64(2, 3, 3, 3),
+                                                                               np.array([0, 128]), CONV_P),
+         T, ["b must be a float array", "int64", "(2,)", "b.astype(np.float64)"]),
+        (f"{name}: NaN in w", lambda f=forward: f(f64(2, 3, 5, 5), with_nan(f64(2, 3, 3, 3)), f64(2), CONV_P),
+         V, ["w of shape (2, 3, 3, 3) contains NaN or inf"]),
+        (f"{bwd}: dout for a smaller batch", lambda b=backward, c=cache: b(f64(1, 2, 5, 5), c),
+         V, ["dout of shape (1, 2, 5, 5)", "layer output of shape (2, 2, 5, 5)", "x (2, 3, 5, 5)", "w (2, 3, 3, 3)"]),
+        (f"{bwd}: dout flattened", lambda b=backward, c=cache: b(f64(2, 50), c),
+         V, ["dout of shape (2, 50)", "(2, 2, 5, 5)"]),
+        (f"{bwd}: integer dout", lambda b=backward, c=cache: b(np.ones((2, 2, 5, 5), dtype=np.int64), c),
+         T, ["dout must be a float array", "int64", "(2, 2, 5, 5)"]),
+        (f"{bwd}: NaN in dout", lambda b=backward, c=cache: b(with_nan(f64(2, 2, 5, 5)), c),
+         V, ["dout of shape (2, 2, 5, 5) contains NaN or inf"]),
+    ]
+POOL_CACHE = pool.max_pool_forward_naive(f64(2, 3, 4, 4), POOL_P)[1]              # out (2, 3, 2, 2)
+CASES += [
+    ("im2col: 3-D x", lambda: i2c.im2col(f64(3, 5, 5), 3, 3, 1, 1), V, ["x (N, C, H, W)", "x (3, 5, 5)"]),
+    ("im2col: a float filter size", lambda: i2c.im2col(f64(1, 3, 5, 5), 3.0, 3, 1, 1), V, ["integers", "HH=3.0"]),
+    ("im2col: does not tile", lambda: i2c.im2col(f64(1, 1, 5, 4), 3, 3, 2, 0),
+     V, ["(1, 1, 5, 4)", "3 x 3 filters", "W + 2*pad - WW = 1"]),
+    ("im2col: integer x", lambda: i2c.im2col(np.ones((1, 1, 3, 3), dtype=np.int64), 2, 2, 1, 0),
+     T, ["x must be a float array", "int64", "(1, 1, 3, 3)"]),
+    ("col2im: cols of the wrong shape", lambda: i2c.col2im(f64(5, 27), (2, 3, 5, 7), 3, 3, 2, 1),
+     V, ["cols of shape (5, 27)", "x of shape (2, 3, 5, 7)", "expected (24, 27)"]),
+    ("col2im: cols transposed", lambda: i2c.col2im(f64(27, 24), (2, 3, 5, 7), 3, 3, 2, 1),
+     V, ["cols of shape (27, 24)", "expected (24, 27)"]),
+    ("col2im: integer cols", lambda: i2c.col2im(np.ones((24, 27), dtype=np.int64), (2, 3, 5, 7), 3, 3, 2, 1),
+     T, ["cols must be a float array", "int64", "(24, 27)"]),
+    ("col2im: NaN in cols", lambda: i2c.col2im(with_nan(f64(24, 27)), (2, 3, 5, 7), 3, 3, 2, 1),
+     V, ["cols of shape (24, 27) contains NaN or inf"]),
+    ("max_pool_forward_naive: 3-D x", lambda: pool.max_pool_forward_naive(f64(3, 4, 4), POOL_P),
+     V, ["x (N, C, H, W)", "x (3, 4, 4)"]),
+    ("max_pool_forward_naive: pool_width missing", lambda: pool.max_pool_forward_naive(
+        f64(2, 3, 4, 4), {"pool_height": 2, "stride": 2}), V, ["pool_width", "{'pool_height': 2, 'stride': 2}"]),
+    ("max_pool_forward_naive: stride 0", lambda: pool.max_pool_forward_naive(f64(2, 3, 4, 4), POOL_P | {"stride": 0}),
+     V, [">= 1", "'stride': 0"]),
+    ("max_pool_forward_naive: windows do not tile", lambda: pool.max_pool_forward_naive(f64(2, 3, 5, 5), POOL_P),
+     V, ["2 x 2 windows with stride 2 do not tile x of shape (2, 3, 5, 5)", "H - pool_height = 3"]),
+    ("max_pool_forward_naive: window larger than the image", lambda: pool.max_pool_forward_naive(
+        f64(1, 1, 2, 2), {"pool_height": 3, "pool_width": 3, "stride": 1}), V, ["(1, 1, 2, 2)", "H - pool_height = -1"]),
+    ("max_pool_forward_naive: integer x", lambda: pool.max_pool_forward_naive(np.ones((2, 3, 4, 4), dtype=np.int64), POOL_P),
+     T, ["x must be a float array", "int64", "(2, 3, 4, 4)", "x.astype(np.float64)"]),
+    ("max_pool_forward_naive: NaN", lambda: pool.max_pool_forward_naive(with_nan(f64(2, 3, 4, 4)), POOL_P),
+     V, ["x of shape (2, 3, 4, 4) contains NaN or inf"]),
+    ("max_pool_backward_naive: dout of the input's shape", lambda: pool.max_pool_backward_naive(f64(2, 3, 4, 4), POOL_CACHE),
+     V, ["dout of shape (2, 3, 4, 4)", "layer output of shape (2, 3, 2, 2)", "x (2, 3, 4, 4)"]),
+    ("max_pool_backward_naive: integer dout", lambda: pool.max_pool_backward_naive(np.ones((2, 3, 2, 2), dtype=int), POOL_CACHE),
+     T, ["dout must be a float array", "(2, 3, 2, 2)"]),
+    ("max_pool_backward_naive: NaN in dout", lambda: pool.max_pool_backward_naive(with_nan(f64(2, 3, 2, 2)), POOL_CACHE),
+     V, ["dout of shape (2, 3, 2, 2) contains NaN or inf"]),
+]
+
 NUMPY_INTERNALS = ("could not be broadcast", "core dimension", "gufunc", "only 0-dimensional arrays",
                    "out of bounds for axis", "too many indices", "not enough values to unpack", "unsupported operand")
 
@@ -889,3 +973,52 @@ def test_the_strict_mode_would_catch_an_unguarded_exp():
     """The planted bug: exp(-|x|) without np.errstate(under="ignore") underflows at x = -1e4."""
     with pytest.raises(FloatingPointError, match="underflow"):
         strictly(lambda: np.exp(-np.abs(EXTREMES)))
+
+
+# ---- convolution and max-pooling: the empty batch and extreme inputs -----------------------
+
+@pytest.mark.parametrize("forward, backward", [(conv.conv_forward_naive, conv.conv_backward_naive),
+                                               (i2c.conv_forward_im2col, i2c.conv_backward_im2col)])
+def test_empty_batch_convolution_works_and_its_parameter_gradients_are_zero(forward, backward):
+    """N = 0: the output is empty; dw and db are empty sums over (n, i, j), i.e. exact zeros."""
+    out, cache = forward(np.zeros((0, 2, 4, 4)), f64(3, 2, 3, 3), f64(3), {"stride": 1, "pad": 1})
+    assert out.shape == (0, 3, 4, 4)
+    dx, dw, db = backward(np.zeros((0, 3, 4, 4)), cache)
+    assert dx.shape == (0, 2, 4, 4)
+    np.testing.assert_array_equal(dw, np.zeros((3, 2, 3, 3)))
+    np.testing.assert_array_equal(db, np.zeros(3))
+
+
+def test_empty_batch_max_pool_works():
+    out, cache = pool.max_pool_forward_naive(np.zeros((0, 2, 4, 4)), {"pool_height": 2, "pool_width": 2, "stride": 2})
+    assert out.shape == (0, 2, 2, 2)
+    assert pool.max_pool_backward_naive(np.zeros((0, 2, 2, 2)), cache).shape == (0, 2, 4, 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("forward, backward", [(conv.conv_forward_naive, conv.conv_backward_naive),
+                                               (i2c.conv_forward_im2col, i2c.conv_backward_im2col)])
+def test_extreme_inputs_through_convolution(forward, backward, dtype):
+    """|x|, |w|, |dout| up to 1e4 (EXTREMES): sums of 18 products up to 1e8 stay finite, no FP event."""
+    rng = np.random.default_rng(0)
+    x = rng.choice(EXTREMES, (2, 2, 4, 4)).astype(dtype)                       # (N, C, H, W)
+    w = rng.choice(EXTREMES, (3, 2, 3, 3)).astype(dtype)                       # (F, C, HH, WW)
+    b = rng.choice(EXTREMES, 3).astype(dtype)                                  # (F,)
+    out, cache = strictly(lambda: forward(x, w, b, {"stride": 1, "pad": 1}))
+    grads = strictly(lambda: backward(rng.choice(EXTREMES, out.shape).astype(dtype), cache))
+    assert out.dtype == dtype and all(g.dtype == dtype for g in grads)
+    assert np.isfinite(out).all() and all(np.isfinite(g).all() for g in grads)
+    # By hand, one entry: output (0, 0, 1, 1) is b_0 plus the full 3 x 3 window (no padding in it).
+    expected = float(b[0]) + float(np.sum(x[0, :, 0:3, 0:3].astype(np.float64) * w[0].astype(np.float64)))
+    assert float(out[0, 0, 1, 1]) == pytest.approx(expected, rel=1e-6, abs=1e-2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_through_max_pool(dtype):
+    x = np.resize(EXTREMES, (1, 2, 4, 4)).astype(dtype)                       # (1, 2, 4, 4)
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    out, cache = strictly(lambda: pool.max_pool_forward_naive(x, param))
+    dx = strictly(lambda: pool.max_pool_backward_naive(np.full(out.shape, 1e4, dtype=dtype), cache))
+    assert out.dtype == dx.dtype == dtype
+    np.testing.assert_array_equal(out, x.reshape(1, 2, 2, 2, 2, 2).max(axis=(3, 5)))
+    assert dx.sum() == 1e4 * out.size

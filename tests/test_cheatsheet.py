@@ -280,6 +280,71 @@ def differentials(code):
     return ns, oracle
 
 
+
+
+# ---- convolution and max-pooling: oracles by autograd on a separately written convolution,
+# and by plain loops -----------------------------------------------------------------------
+
+def conv_autograd(x, w, b, stride, pad):
+    """out[n,f,i,j] = b_f + sum_cpq xpad[n,c,i*s+p,j*s+q] w[f,c,p,q], as a sum of einsums over (p, q)."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
+    xp = anp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    out = anp.reshape(b, (1, F, 1, 1)) * anp.ones((N, F, Ho, Wo))
+    for p in range(HH):
+        for q in range(WW):
+            patch = xp[:, :, p:p + stride * (Ho - 1) + 1:stride, q:q + stride * (Wo - 1) + 1:stride]
+            out = out + anp.einsum("nchw,fc->nfhw", patch, w[:, :, p, q])
+    return out
+
+
+def conv_setup(layout):
+    """x (2, 3, 5, 7), w (4, 3, 3, 3), stride 2, pad 1 -> out (2, 4, 3, 4); one upstream dout."""
+    r = np.random.default_rng(11)
+    N_, C_, H, W, F, HH, WW, stride, pad = 2, 3, 5, 7, 4, 3, 3, 2, 1
+    x, w, b = r.standard_normal((N_, C_, H, W)), r.standard_normal((F, C_, HH, WW)), r.standard_normal(F)
+    Hout, Wout = len(range(0, H + 2 * pad - HH + 1, stride)), len(range(0, W + 2 * pad - WW + 1, stride))
+    dout = r.standard_normal((N_, F, Hout, Wout))
+    L = lambda x, w, b: anp.sum(dout * conv_autograd(x, w, b, stride, pad))
+    dx, dw, db = (grad(L, k)(x, w, b) for k in range(3))
+    xp = np.zeros((N_, C_, H + 2 * pad, W + 2 * pad))
+    for n, c, h, v in np.ndindex(x.shape):
+        xp[n, c, h + pad, v + pad] = x[n, c, h, v]
+    dxp = grad(lambda xp: anp.sum(dout * conv_autograd(xp, w, b, stride, 0)))(xp)   # gradient of the padded input
+    # im2col by loops: row (n, i, j), column (c, p, q)
+    rows = [(n, i, j) for n in range(N_) for i in range(Hout) for j in range(Wout)]
+    Xr = np.array([[xp[n, c, i * stride + p, j * stride + q] for c in range(C_) for p in range(HH) for q in range(WW)]
+                   for n, i, j in rows])                                          # (N*H'*W', C*HH*WW)
+    Wr = np.array([[w[f, c, p, q] for f in range(F)] for c in range(C_) for p in range(HH) for q in range(WW)])
+    dYr = np.array([[dout[n, f, i, j] for f in range(F)] for n, i, j in rows])   # (N*H'*W', F)
+    # the affine layer on the patch matrix, differentiated by autograd with respect to the matrices
+    L_mat = lambda X, Wm, b: anp.sum(dYr * (anp.dot(X, Wm) + b))
+    dWr, dXr = grad(L_mat, 1)(Xr, Wr, b), grad(L_mat, 0)(Xr, Wr, b)
+    ns = dict(x=x, w=w, b=b, dout=dout, dxp=dxp, H=H, W=W, F=F, N=N_, HH=HH, stride=stride, pad=pad,
+              Hout=Hout, Wout=Wout)
+    oracle = {"Hout": Hout, "xp": xp, "db": db, "dx": dx, "out": np.asarray(conv_autograd(x, w, b, stride, pad)),
+              "dw": dw,
+              "wf": [[[[w[f, c, HH - 1 - p, WW - 1 - q] for q in range(WW)] for p in range(HH)] for f in range(F)]
+                     for c in range(C_)]}
+    if layout == "rows":
+        ns.update(Xm=Xr, Wm=Wr, dYm=dYr, dWm=dWr)
+        oracle.update(Wm=Wr, dYm=dYr, dWm=dWr, dXm=dXr)
+    else:
+        ns.update(Xm=Xr.T.copy(), Wm=Wr.T.copy(), dYm=dYr.T.copy(), dWm=dWr.T.copy())
+        oracle.update(Wm=Wr.T, dYm=dYr.T, dWm=dWr.T, dXm=dXr.T)
+    return ns, oracle
+
+
+def argmax_setup():
+    """A 3 x 3 window with a tie: the first maximum in row-major order is at (0, 2), k = 2."""
+    win = np.array([[1.0, 0.0, 7.0], [7.0, 2.0, 7.0], [0.0, 1.0, 3.0]])
+    flat = [v for row in win.tolist() for v in row]
+    first = next(k for k, v in enumerate(flat) if v == max(flat))
+    assert (first // 3, first % 3) == (0, 2)
+    return dict(win=win), {"k": first}
+
+
 def make_registry():
     """code on the sheet -> list of setups, each returning (namespace, {name: expected})."""
     reg = {
@@ -338,6 +403,27 @@ def make_registry():
         # batched forms
         "dW = np.outer(x, dy)": [lambda: one_sample(True)],
         "dW = np.outer(dy, x)": [lambda: one_sample(False)],
+        # convolution and max-pooling
+        "Hout = 1 + (H + 2 * pad - HH) // stride": [lambda: conv_setup("rows")],
+        "xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))": [lambda: conv_setup("rows")],
+        "db = dout.sum(axis=(0, 2, 3))": [lambda: conv_setup("rows")],
+        "dx = dxp[:, :, pad:pad + H, pad:pad + W]": [lambda: conv_setup("rows")],
+        "wf = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)": [lambda: conv_setup("rows")],
+        "k = win.reshape(-1).argmax()": [argmax_setup],
+        "Wm = w.reshape(F, -1).T": [lambda: conv_setup("rows")],
+        "dYm = dout.transpose(0, 2, 3, 1).reshape(-1, F)": [lambda: conv_setup("rows")],
+        "out = (Xm @ Wm + b).reshape(N, Hout, Wout, F).transpose(0, 3, 1, 2)": [lambda: conv_setup("rows")],
+        "dWm = Xm.T @ dYm": [lambda: conv_setup("rows")],
+        "db = dYm.sum(axis=0)": [lambda: conv_setup("rows")],
+        "dXm = dYm @ Wm.T": [lambda: conv_setup("rows")],
+        "dw = dWm.T.reshape(w.shape)": [lambda: conv_setup("rows")],
+        "Wm = w.reshape(F, -1)": [lambda: conv_setup("cols")],
+        "dYm = dout.transpose(1, 0, 2, 3).reshape(F, -1)": [lambda: conv_setup("cols")],
+        "out = (Wm @ Xm + b[:, None]).reshape(F, N, Hout, Wout).transpose(1, 0, 2, 3)": [lambda: conv_setup("cols")],
+        "dWm = dYm @ Xm.T": [lambda: conv_setup("cols")],
+        "db = dYm.sum(axis=1)": [lambda: conv_setup("cols")],
+        "dXm = Wm.T @ dYm": [lambda: conv_setup("cols")],
+        "dw = dWm.reshape(w.shape)": [lambda: conv_setup("cols")],
     }
     for code in ["totals = dY.sum(axis=1)", "X = x.reshape(x.shape[0], -1)", "dx = dX.reshape(x.shape)",
                  "G = np.outer(u, v)", "s = np.sum(A * B)", "Yoh = np.eye(C)[y]",
@@ -607,3 +693,18 @@ def test_sheet_exercise_2():
     assert grad(asigmoid)(0.0) == 0.25
     assert 0.25 ** 5 == 1 / 1024
     assert grad(anp.tanh)(0.0) == 1.0
+
+
+@pytest.mark.parametrize("code, typo", [
+    ("dYm = dout.transpose(0, 2, 3, 1).reshape(-1, F)", "dYm = dout.reshape(-1, F)"),   # reshape order
+    ("Wm = w.reshape(F, -1).T", "Wm = w.reshape(-1, F)"),                               # same shape, wrong entries
+    ("wf = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)", "wf = w.transpose(1, 0, 2, 3)"),  # the flip forgotten
+    ("dx = dxp[:, :, pad:pad + H, pad:pad + W]", "dx = dxp[:, :, :H, :W]"),           # cropped on one side only
+    ("db = dout.sum(axis=(0, 2, 3))", "db = dout.sum(axis=(1, 2, 3))"),                   # summed over filters
+])
+def test_a_typo_in_the_convolution_section_is_caught(code, typo):
+    assert code in SHEET
+    check(code)
+    with pytest.raises((AssertionError, ValueError)):
+        ns, oracle = REGISTRY[code][0]()
+        run_one_liner(typo, ns, oracle[result_name(code)])

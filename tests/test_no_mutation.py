@@ -195,6 +195,32 @@ def mlp_recipe(name):
     return recipe
 
 
+def conv_recipes():
+    """Both convolutions (x (2, 3, 5, 7), 3 x 3 filters, stride 2, pad 1), im2col/col2im, max-pooling."""
+    conv, i2c, pool = mod("convolution"), mod("im2col"), mod("pooling")
+    inputs = lambda: (fresh(2, 3, 5, 7), fresh(4, 3, 3, 3, seed=1), fresh(4, seed=2), {"stride": 2, "pad": 1})
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+
+    def backward_recipe(forward, backward, make_inputs):
+        def recipe():
+            args = make_inputs()
+            out, cache = forward(*args)
+            return backward, (fresh(*out.shape, seed=5), cache), {}, args
+        return recipe
+
+    return {
+        "convolution.conv_forward_naive": lambda: (conv.conv_forward_naive, inputs(), {}, ()),
+        "convolution.conv_backward_naive": backward_recipe(conv.conv_forward_naive, conv.conv_backward_naive, inputs),
+        "im2col.conv_forward_im2col": lambda: (i2c.conv_forward_im2col, inputs(), {}, ()),
+        "im2col.conv_backward_im2col": backward_recipe(i2c.conv_forward_im2col, i2c.conv_backward_im2col, inputs),
+        "im2col.im2col": lambda: (i2c.im2col, (fresh(2, 3, 5, 7), 3, 3, 2, 1), {}, ()),
+        "im2col.col2im": lambda: (i2c.col2im, (fresh(24, 27), (2, 3, 5, 7), 3, 3, 2, 1), {}, ()),
+        "pooling.max_pool_forward_naive": lambda: (pool.max_pool_forward_naive, (fresh(2, 3, 4, 6), pool_param), {}, ()),
+        "pooling.max_pool_backward_naive": backward_recipe(pool.max_pool_forward_naive, pool.max_pool_backward_naive,
+                                                           lambda: (fresh(2, 3, 4, 6), dict(pool_param))),
+    }
+
+
 RECIPES = {
     # name: () -> (function, args, kwargs, other arrays to watch)
     "affine.affine_forward": lambda: (mod("affine").affine_forward, (fresh(4, 2, 3), fresh(6, 5), fresh(5)), {}, ()),
@@ -246,6 +272,7 @@ RECIPES = {
                                           (fresh(4, 3), fresh(3, 5), fresh(5), fresh(5, 3), fresh(3)), {}, ()),
     "residual.residual_backward": forward_then(mod("residual").residual_forward, mod("residual").residual_backward,
                                                (4, 3), (3, 5), (5,), (5, 3), (3,), dout_shape=(4, 3)),
+    **conv_recipes(),
 }
 
 

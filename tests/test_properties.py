@@ -39,6 +39,9 @@ from attention import (attention_backward, attention_forward, multihead_attentio
 from dropout import dropout_backward, dropout_forward
 from losses import mse_loss, softmax_loss, sum_loss, svm_loss
 from residual import residual_backward, residual_forward
+from convolution import conv_backward_naive, conv_forward_naive
+from im2col import conv_backward_im2col, conv_forward_im2col
+from pooling import max_pool_backward_naive, max_pool_forward_naive
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True)
 H = 1e-5                                   # float64 step: measured worst error 4e-8 (1e-6 gives 3e-7: round-off)
@@ -580,6 +583,112 @@ def test_matmul_jacobian(seed, N, D, M, wrt, order):
     n_X, n_W = numerical_vjp(lambda X, W: X @ W, [X, W], G)
     numeric = n_W if wrt == "W" else n_X
     assert_gradient((J.T @ flat(G)).reshape(numeric.shape, order=order), numeric, np.float64, "Jᵀ vec(G)")
+
+
+# ---- convolution (naive and im2col) and max-pooling ---------------------------------------
+# Small shapes and few examples: the naive loops run once per output entry, and the centered
+# differences call the forward pass twice per input entry.
+
+CONV_SETTINGS = settings(SETTINGS, max_examples=10)
+CONV_ROUTES = {"naive": (conv_forward_naive, conv_backward_naive),
+               "im2col": (conv_forward_im2col, conv_backward_im2col)}
+
+
+@st.composite
+def conv_geometry(draw):
+    """(x shape, w shape, stride, pad) that tile: H is built from H' so (H + 2P - HH) % S == 0."""
+    N, C, F = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    HH, WW, S, P = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    H_out, W_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    H, W = (H_out - 1) * S + HH - 2 * P, (W_out - 1) * S + WW - 2 * P
+    assume(H >= 1 and W >= 1)
+    return (N, C, H, W), (F, C, HH, WW), S, P
+
+
+def conv_formula(x, w, b, S, P):
+    """Equation (1) of docs/convolution.md by sliding_window_view and one einsum."""
+    xp = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, w.shape[2:], axis=(2, 3))[:, :, ::S, ::S]
+    return np.einsum("nchwpq,fcpq->nfhw", windows, w) + b.reshape(1, -1, 1, 1)
+
+
+def check_conv(route, x, w, b, S, P, dout, dtype, backward=None):
+    forward, real_backward = CONV_ROUTES[route]
+    param = {"stride": S, "pad": P}
+    out, cache = forward(x, w, b, param)
+    assert out.dtype == dtype
+    x64, w64, b64 = (a.astype(np.float64) for a in (x, w, b))
+    np.testing.assert_allclose(out, conv_formula(x64, w64, b64, S, P), rtol=10 * TOL[dtype], atol=1e-5)
+    dx, dw, db = (backward or real_backward)(dout, cache)
+    nx, nw, nb = numerical_vjp(lambda x, w, b: forward(x, w, b, param)[0], [x, w, b], dout)
+    assert_gradient(dx, nx, dtype, f"{route}: dx")
+    assert_gradient(dw, nw, dtype, f"{route}: dw")
+    assert_gradient(db, nb, dtype, f"{route}: db")
+
+
+@dtypes
+@pytest.mark.parametrize("route", CONV_ROUTES)
+@CONV_SETTINGS
+@given(seed=seeds, geometry=conv_geometry())
+def test_conv_backward(route, dtype, seed, geometry):
+    x_shape, w_shape, S, P = geometry
+    rng = np.random.default_rng(seed)
+    x, w, b = draw(rng, x_shape, dtype), draw(rng, w_shape, dtype), draw(rng, w_shape[:1], dtype)
+    H_out, W_out = 1 + (x_shape[2] + 2 * P - w_shape[2]) // S, 1 + (x_shape[3] + 2 * P - w_shape[3]) // S
+    check_conv(route, x, w, b, S, P, draw(rng, (x_shape[0], w_shape[0], H_out, W_out), dtype), dtype)
+
+
+@st.composite
+def pool_geometry(draw):
+    N, C = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    ph, pw, S = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    H_out, W_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return (N, C, (H_out - 1) * S + ph, (W_out - 1) * S + pw), ph, pw, S
+
+
+def check_pool(x, param, dout, dtype, backward=max_pool_backward_naive):
+    ph, pw, S = param["pool_height"], param["pool_width"], param["stride"]
+    out, cache = max_pool_forward_naive(x, param)
+    assert out.dtype == dtype
+    windows = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::S, ::S]
+    np.testing.assert_array_equal(out, windows.max(axis=(4, 5)))
+    dx = backward(dout, cache)
+    (nx,) = numerical_vjp(lambda x: max_pool_forward_naive(x, param)[0], [x], dout)
+    assert_gradient(dx, nx, dtype, "max_pool: dx")
+
+
+@dtypes
+@CONV_SETTINGS
+@given(seed=seeds, geometry=pool_geometry())
+def test_max_pool_backward(dtype, seed, geometry):
+    """Distinct entries 0.01 apart: no ties, so no kink within h of any input."""
+    shape, ph, pw, S = geometry
+    rng = np.random.default_rng(seed)
+    x = (0.01 * rng.permutation(math.prod(shape)) - 0.5).reshape(shape).astype(dtype)   # (N, C, H, W)
+    param = {"pool_height": ph, "pool_width": pw, "stride": S}
+    H_out, W_out = 1 + (shape[2] - ph) // S, 1 + (shape[3] - pw) // S
+    check_pool(x, param, draw(rng, (shape[0], shape[1], H_out, W_out), dtype), dtype)
+
+
+def test_a_planted_bug_in_conv_backward_is_caught():
+    """An upstream gradient flipped in space (a misplaced flip): fails, the real one passes."""
+    rng = np.random.default_rng(2)
+    x, w, b, dout = draw(rng, (2, 2, 4, 5), np.float64), draw(rng, (3, 2, 3, 3), np.float64), \
+        np.zeros(3), draw(rng, (2, 3, 4, 5), np.float64)
+    check_conv("im2col", x, w, b, 1, 1, dout, np.float64)
+    with pytest.raises(AssertionError, match="im2col: dx: norm-wise relative error"):
+        check_conv("im2col", x, w, b, 1, 1, dout, np.float64,
+                   backward=lambda g, cache: conv_backward_im2col(g[:, :, ::-1, ::-1].copy(), cache))
+
+
+def test_a_planted_bug_in_max_pool_backward_is_caught():
+    """The gradient sent to every entry of the window instead of the arg-max only."""
+    x = (0.01 * np.random.default_rng(3).permutation(32) - 0.1).reshape(1, 2, 4, 4)
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    dout = np.random.default_rng(4).standard_normal((1, 2, 2, 2))
+    check_pool(x, param, dout, np.float64)
+    with pytest.raises(AssertionError, match="max_pool: dx: norm-wise relative error"):
+        check_pool(x, param, dout, np.float64, backward=lambda g, cache: np.kron(g, np.ones((2, 2))))
 
 
 # ---- every check above can fail: planted bugs ------------------------------------------
