@@ -18,6 +18,12 @@ def _float_array(name, a):
     return a
 
 
+def _param(name, a, dtype):
+    """w or b: a float array, or an integer one cast to x's dtype (cs231n's aside has b = [0, 128])."""
+    a = np.asarray(a)
+    return _float_array(name, a.astype(dtype) if np.issubdtype(a.dtype, np.integer) else a)
+
+
 def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
@@ -47,7 +53,8 @@ def _conv_geometry(x, w, b, conv_param):
 # --8<-- [start:forward]
 def conv_forward_naive(x, w, b, conv_param):
     """out[n, f, i, j] = <window (i, j) of padded image n, filter f> + b[f]."""
-    x, w, b = _float_array("x", x), _float_array("w", w), _float_array("b", b)
+    x = _float_array("x", x)
+    w, b = _param("w", w, x.dtype), _param("b", b, x.dtype)
     s, pad, H_out, W_out = _conv_geometry(x, w, b, conv_param)
     HH, WW = w.shape[2:]
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H+2pad, W+2pad): new

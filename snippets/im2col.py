@@ -18,6 +18,12 @@ def _float_array(name, a):
     return a
 
 
+def _param(name, a, dtype):
+    """w or b: a float array, or an integer one cast to x's dtype (cs231n's aside has b = [0, 128])."""
+    a = np.asarray(a)
+    return _float_array(name, a.astype(dtype) if np.issubdtype(a.dtype, np.integer) else a)
+
+
 def _out_size(x_shape, HH, WW, stride, pad):
     """(H', W') = (1 + (H + 2·pad − HH) / stride, ...), or a ValueError naming the shapes."""
     ints = all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
@@ -73,7 +79,8 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
 # --8<-- [start:forward]
 def conv_forward_im2col(x, w, b, conv_param):
     """out = im2col(x) @ w.reshape(F, -1).T + b, as (N, F, H', W'); the cache adds X."""
-    x, w, b = _float_array("x", x), _float_array("w", w), _float_array("b", b)
+    x = _float_array("x", x)
+    w, b = _param("w", w, x.dtype), _param("b", b, x.dtype)
     if x.ndim != 4 or w.ndim != 4 or b.shape != w.shape[:1] or x.shape[1] != w.shape[1]:
         raise ValueError(f"expected x (N, C, H, W), w (F, C, HH, WW) and b (F,) with the same C "
                          f"and F, got x {x.shape}, w {w.shape}, b {b.shape}")

@@ -634,3 +634,20 @@ def test_exercise_5_overlapping_pool():
     dx = max_pool_backward_naive(np.array([[1.0, 2.0], [3.0, 4.0]])[None, None],
                                  max_pool_forward_naive(x, {"pool_height": 2, "pool_width": 2, "stride": 1})[1])
     np.testing.assert_array_equal(dx[0, 0], [[1, 0, 0], [0, 5, 0], [0, 0, 4]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_integer_weights_and_bias_are_cast_to_the_dtype_of_x(dtype):
+    """cs231n's image aside passes b = np.array([0, 128]): both forwards take it, in x's dtype,
+    and give what the same values as floats give; x itself must still be float."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 6, 5)).astype(dtype)                  # (N, C, H, W)
+    w_int = rng.integers(-3, 4, size=(2, 3, 3, 3))                       # (F, C, HH, WW)
+    b_int = np.array([0, 128])                                           # (F,)
+    for forward in (conv_forward_naive, conv_forward_im2col):
+        out, _ = forward(x, w_int, b_int, {"stride": 1, "pad": 1})
+        ref, _ = forward(x, w_int.astype(dtype), b_int.astype(dtype), {"stride": 1, "pad": 1})
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, ref)
+        with pytest.raises(TypeError, match="x must be a float array"):
+            forward(x.astype(np.int64), w_int, b_int, {"stride": 1, "pad": 1})
