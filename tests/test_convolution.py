@@ -23,7 +23,7 @@ from autograd import grad
 from convolution import conv_backward_naive, conv_forward_naive
 from gradient_check import eval_numerical_gradient_array, rel_error
 from im2col import col2im, conv_backward_im2col, conv_forward_im2col, im2col
-from numerics import centered_gradient
+from numerics import centered_gradient, conv_reference
 from pooling import max_pool_backward_naive, max_pool_forward_naive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,21 +69,7 @@ DX_P_HAND = [[0, 10, 20, 0], [0, 0, 0, 0], [0, 30, 40, 0], [0, 0, 0, 0]]     # t
 DX_P_NUM_HAND = [[0, 5, 20, 0], [5, 0, 0, 0], [0, 30, 20, 0], [0, 0, 0, 20]]  # centered: halves at ties
 
 
-# ---- independent references ------------------------------------------------------------
-
-def conv_reference(x, w, b, stride, pad):
-    """Equation (1) as a sum over filter offsets (p, q) of einsums on strided slices (autograd-able)."""
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
-    xp = anp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
-    out = anp.reshape(b, (1, F, 1, 1)) * anp.ones((N, F, Ho, Wo))
-    for p in range(HH):
-        for q in range(WW):
-            patch = xp[:, :, p:p + stride * (Ho - 1) + 1:stride, q:q + stride * (Wo - 1) + 1:stride]
-            out = out + anp.einsum("nchw,fc->nfhw", patch, w[:, :, p, q])
-    return out
-
+# ---- independent references (conv_reference is in tests/numerics.py) ------------------
 
 def reference_grads(x, w, b, stride, pad, g):
     """(dx, dw, db) of L = <g, conv(x, w, b)> by autograd on conv_reference."""
