@@ -614,3 +614,16 @@ def test_prose_unit_round_off_and_machine_epsilon():
     assert "$u = 2^{-53}" in text and "`np.finfo(np.float64).eps` $= 2^{-52}$" in text
     assert np.finfo(np.float64).eps == 2.0 ** -52 == 2 * 2.0 ** -53
     assert np.finfo(np.float32).eps == 2.0 ** -23 == 2 * 2.0 ** -24
+
+
+def test_prose_cost_of_a_full_check_of_the_two_layer_net():
+    """"2 * 308,310 + 4 forward passes": 2n centered evaluations plus one f(x) per parameter array,
+    as the snippet counts them (exercise 6), not 2n + 1."""
+    text = PAGE.read_text(encoding="utf-8")
+    claimed = re.search(r"\$2 \\cdot 308\{,\}310 \+ (\d+)\$ forward passes", text)
+    arrays = [(3072, 100), (100,), (100, 10), (10,)]                       # W1, b1, W2, b2
+    calls = []
+    for shape in arrays[1::2]:                                            # count the small ones for real
+        eval_numerical_gradient(lambda x: calls.append(1) or 0.0, np.zeros(shape), verbose=False)
+    assert len(calls) == 2 * (100 + 10) + 2                               # 2n + 1 per array
+    assert claimed and int(claimed.group(1)) == len(arrays)
