@@ -442,6 +442,19 @@ def glance_rows():
     return rows
 
 
+def test_summary_counts_the_kinds_in_the_table():
+    """The summary once said "most slips are shape slips"; the table files more under notation."""
+    from collections import Counter
+
+    kinds = Counter(kind for kind, _ in glance_rows().values())
+    summary = (DOCS / "errata.md").read_text(encoding="utf-8").split("## Summary")[1]
+    claim = re.search(r"common slips are in (\w+) \((\d+) of the (\d+)\).*?the (\d+) (\w+)\s+slips", summary, re.DOTALL)
+    assert claim, "the summary should say which kind is most common, with the counts"
+    common, n_common, total, n_shape, shape = claim.groups()
+    assert kinds.most_common(1)[0] == (common, int(n_common))
+    assert int(total) == sum(kinds.values()) and kinds[shape] == int(n_shape)
+
+
 def test_000_5_is_filed_the_same_way_on_both_pages():
     """Errata 000-5 and the bias page agree: the column of ones standing for dZ/db is a notation
     slip (the result is right), not a formula slip and not mere shorthand."""
