@@ -32,7 +32,7 @@ def affine_forward(x, w, b):
         raise ValueError(f"b of shape {b.shape} does not match w of shape {w.shape}: "
                          f"expected ({w.shape[1]},) or (1, {w.shape[1]})")
     X = x.reshape(N, D)                      # (N, D)
-    out = X @ w + b.reshape(1, -1)           # (N, M); b is broadcast down the rows
+    out = X @ w + b.reshape(1, -1)           # (N, M); b is copied into each of the N rows
     return out, (x, w, b)
 
 

@@ -26,7 +26,7 @@ def sum_loss(y):
 
 # --8<-- [start:mse]
 def mse_loss(y_hat, y):
-    """L = ½ Σ (ŷ − y)², summed, not averaged (source 001); dL/dŷ = ŷ − y."""
+    """L = ½ Σ (ŷ − y)², a half sum of squares (source 001's "MSE"), not a mean; dL/dŷ = ŷ − y."""
     y_hat, y = _float_array("y_hat", y_hat), _float_array("y", y)
     if y_hat.shape != y.shape:
         raise ValueError(f"y_hat of shape {y_hat.shape} and y of shape {y.shape} must have "

@@ -32,3 +32,30 @@ def conv_reference(x, w, b, stride, pad):
             patch = xp[:, :, p:p + stride * (Ho - 1) + 1:stride, q:q + stride * (Wo - 1) + 1:stride]
             out = out + anp.einsum("nchw,fc->nfhw", patch, w[:, :, p, q])
     return out
+
+
+def float32_check_errors(steps=(1e-5, 1e-6)):
+    """The float32 measurement the site quotes (gradient-checking.md, "Why float64"): the page's
+    running example, L(W) = 1/2 sum (tanh(XW) - T)^2 with rng seed 0 and (N, D, M) = (5, 4, 3),
+    checked entry by entry with centered differences in float32 against the float64 gradient.
+    Returns {h: worst-entry relative error}, the quantity cs231n's rel_error reports."""
+    rng = np.random.default_rng(0)
+    X, T, W = rng.standard_normal((5, 4)), rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    A = np.tanh(X @ W)
+    exact = X.T @ ((A - T) * (1 - A * A))                         # dW, hand-derived, float64
+    X32, T32 = X.astype(np.float32), T.astype(np.float32)
+    loss32 = lambda W32: 0.5 * np.sum((np.tanh(X32 @ W32) - T32) ** 2)   # float32 throughout
+    errors = {}
+    for h in steps:
+        W32, num = W.astype(np.float32), np.zeros(W.shape, dtype=np.float32)
+        for i in np.ndindex(W.shape):
+            old = W32[i]
+            W32[i] = old + h                                      # rounded to float32, as in a checker
+            plus = float(loss32(W32))
+            W32[i] = old - h
+            minus = float(loss32(W32))
+            W32[i] = old
+            num[i] = (plus - minus) / (2 * h)
+        a, n = num.astype(np.float64), exact
+        errors[h] = float(np.max(np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))))
+    return errors

@@ -4,6 +4,7 @@ the page's worked numbers against hand arithmetic."""
 
 import math
 import warnings
+from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
@@ -283,3 +284,28 @@ def test_exercise_5_relu_mask_and_kink():
     out, cache = relu_forward(x)
     np.testing.assert_array_equal(out > 0, x > 0)
     np.testing.assert_array_equal(relu_backward(np.ones(5), cache), [0.0, 0.0, 1.0, 1.0, 0.0])
+
+
+def test_why_no_jacobian_states_layouts_without_convention_tabs():
+    """Issue 16: the section once put numerator and denominator layout into the site-wide
+    rows/columns tabs, which switch the data convention, not the layout."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "activations.md").read_text(encoding="utf-8")
+    section = text[text.index("### Why there is no Jacobian"):text.index("## Sigmoid")]
+    assert '=== "' not in section
+    assert "numerator layout" in section and "denominator layout" in section
+    x = np.array([-1.5, 0.2, 2.0])
+    dout = np.array([1.0, -2.0, 0.5])
+    s = 1 / (1 + np.exp(-x))
+    J = np.diag(s * (1 - s))
+    np.testing.assert_allclose(dout[None, :] @ J, (dout * s * (1 - s))[None, :])   # 1 x n row
+    np.testing.assert_allclose(J.T @ dout[:, None], (dout * s * (1 - s))[:, None])  # n x 1 column
+
+
+def test_source_002_part_1_operation_count():
+    """"six entry-wise products ... (twelve multiplications and six subtractions)": dS * S * (1 - S)
+    on a 2 x 3 array."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "activations.md").read_text(encoding="utf-8")
+    assert "six\nmultiplications instead" not in text and "six multiplications instead" not in text
+    entries = 2 * 3
+    assert "twelve multiplications and six\nsubtractions" in text or "twelve multiplications and six subtractions" in text
+    assert (2 * entries, entries) == (12, 6)                  # two products and one subtraction per entry

@@ -357,3 +357,21 @@ def test_exercise_5_column_weights():
     # Hand: W^T (1, 2) = (1 + 4, 0 + 2, -1 + 0) = (5, 2, -1), the first row of XW.
     np.testing.assert_allclose(W.T @ np.array([1.0, 2.0]), [5.0, 2.0, -1.0])
     np.testing.assert_allclose(W.T @ X[0], (X @ W)[0])
+
+
+def test_cache_memory_claim():
+    """Issue 16: "training needs memory proportional to the batch size and inference does not"
+    was wrong; both grow with N, training also with the depth (it keeps every cache)."""
+    text = PAGE.read_text(encoding="utf-8")
+    assert "inference\ndoes not" not in text and "inference does not" not in text
+    assert "proportional to $N$ times the\nnumber of layers" in text
+    D, depth = 3, 4
+    kept = {}
+    for N in (2, 6):
+        x = np.ones((N, D))
+        caches = []
+        for _ in range(depth):
+            x, cache = affine_forward(x, np.eye(D), np.zeros(D))
+            caches.append(cache)
+        kept[N] = sum(c[0].nbytes for c in caches)
+    assert kept[6] == 3 * kept[2] == 3 * depth * 2 * D * 8      # linear in N, times the depth

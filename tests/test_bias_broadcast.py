@@ -8,6 +8,7 @@ and must fail the check, and its fix must pass.
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -392,3 +393,23 @@ def test_exercise_5():
 
     np.testing.assert_allclose(grad(loss)(np.vstack([W0, b0])), expected)
     np.testing.assert_allclose(expected[-1], DB0_HAND)
+
+
+def test_wording_table_marks_both_along_phrases_ambiguous():
+    """Issue 16: "along the columns" meant axis 0 on this page and axis 1 in source 000's answer.
+    The table must call both "along" phrases ambiguous, and every other row must give the sum
+    numpy computes for its axis."""
+    text = PAGE.read_text(encoding="utf-8")
+    table = text[text.index("| phrase | what it does to $A$ |"):]
+    lines = table.split("\n\n")[0].splitlines()[2:]              # the table ends at a blank line
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    along = {}
+    for phrase, _, result, axis in rows:
+        if "along" in phrase:
+            along[phrase] = (result, axis)
+            continue
+        numbers = [float(v) for v in re.findall(r"-?\d+", result)]
+        assert numbers == A.sum(axis=int(axis)).tolist(), phrase
+    assert set(along) == {'"sum along the columns"', '"sum along the rows"'}
+    assert all(v == ("either", "avoid") for v in along.values())

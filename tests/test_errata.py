@@ -5,6 +5,8 @@ number. Test names follow the page's anchors (e000-four-columns -> test_e000_fou
 """
 
 import math
+import re
+from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
@@ -271,6 +273,22 @@ def test_e001_superscript_l():
     np.testing.assert_allclose(grads[0], fd, rtol=1e-6, atol=1e-9)
 
 
+def test_e001_mse_name():
+    """½Σ(ŷ - y)² is a half sum; the mean of squares is (2/n) times it, equal only for n = 2."""
+    half_sum = lambda p, t: 0.5 * anp.sum((p - t) ** 2)
+    mean_sq = lambda p, t: anp.mean((p - t) ** 2)
+    for shape in [(2,), (1, 2), (3, 2), (5,)]:                     # the question's n = 2, and others
+        p, t = RNG.standard_normal(shape), RNG.standard_normal(shape)
+        n = p.size
+        assert mean_sq(p, t) == pytest.approx(2 / n * half_sum(p, t), rel=1e-12)
+        np.testing.assert_allclose(grad(half_sum)(p, t), p - t, rtol=1e-12)
+        np.testing.assert_allclose(grad(mean_sq)(p, t), 2 / n * (p - t), rtol=1e-12)
+        if n == 2:
+            assert mean_sq(p, t) == pytest.approx(half_sum(p, t), rel=1e-12)   # the coincidence
+        else:
+            assert mean_sq(p, t) != pytest.approx(half_sum(p, t), rel=1e-3)
+
+
 # ------------------------------------------------------------------------------ source 002
 
 def test_e002_mnist():
@@ -309,8 +327,10 @@ def test_e002_eq3_transposes():
     np.testing.assert_allclose((W_cols @ x + b), (x @ W_cols.T + b).T)
     np.testing.assert_allclose(W_cols @ x + b, x @ W_rows + b)
     X = RNG.standard_normal((N, D))                                # a batch in rows
+    XT, WT = X.T, W_rows.T                                         # X^T W^T with eq. (1)'s W
+    assert XT.shape == (D, N) and WT.shape == (2, D)               # (D, N) and (M, D)
     with pytest.raises(ValueError):
-        X.T @ W_cols.T                                             # (D, N) @ (D, M), N != M
+        XT @ WT                                                    # (D x N)(M x D): N = 4 != M = 2
     Yc = W_cols @ X.T + np.outer(b, np.ones(N))                    # W_c X_c + b 1ᵀ
     np.testing.assert_allclose(Yc, (X @ W_rows + b).T)
     with pytest.raises(ValueError):
@@ -405,6 +425,62 @@ def test_e002_part_1_wording():
     J = jacobian(lambda d: d * s * (1 - s))(dS).reshape(12, 12)
     np.testing.assert_allclose(J, np.diag((s * (1 - s)).ravel()))
     assert not np.allclose(np.diag(J).reshape(3, 4), dY)
+
+
+# ------------------------------------------------------------------------------ the page's text
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def glance_rows():
+    """{id: (kind, slip)} from the at-a-glance table of errata.md."""
+    rows = {}
+    for line in (DOCS / "errata.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("[0"):
+            rows[cells[0][1:cells[0].index("]")]] = (cells[2], cells[3])
+    return rows
+
+
+def test_summary_counts_the_kinds_in_the_table():
+    """The summary once said "most slips are shape slips"; the table files more under notation."""
+    from collections import Counter
+
+    kinds = Counter(kind for kind, _ in glance_rows().values())
+    summary = (DOCS / "errata.md").read_text(encoding="utf-8").split("## Summary")[1]
+    claim = re.search(r"common slips are in (\w+) \((\d+) of the (\d+)\).*?the (\d+) (\w+)\s+slips", summary, re.DOTALL)
+    assert claim, "the summary should say which kind is most common, with the counts"
+    common, n_common, total, n_shape, shape = claim.groups()
+    assert kinds.most_common(1)[0] == (common, int(n_common))
+    assert int(total) == sum(kinds.values()) and kinds[shape] == int(n_shape)
+
+
+def test_000_5_is_filed_the_same_way_on_both_pages():
+    """Errata 000-5 and the bias page agree: the column of ones standing for dZ/db is a notation
+    slip (the result is right), not a formula slip and not mere shorthand."""
+    assert glance_rows()["000-5"][0] == "notation"
+    bias = (DOCS / "bias-broadcast.md").read_text(encoding="utf-8")
+    assert "That is shorthand" not in bias
+    assert "notation slip" in bias and "errata.md#e000-dz-db" in bias
+
+
+def test_one_list_for_the_second_formula_of_source_001():
+    """The five slips of source 001's second formula are listed once, on this page; the pages that
+    discuss the formula link to the list instead of keeping their own count."""
+    text = (DOCS / "errata.md").read_text(encoding="utf-8")
+    start = text.index("{ #e001-second-formula }")
+    section = text[start:text.index("\n### ", start)]
+    titles = re.findall(r"^\d\. \*\*(.+?)\*\*", section, re.MULTILINE)
+    assert titles == ["The label", "A repeated factor", "Order and transpose", "ReLU′ as a column",
+                      "Missing brackets"]
+    nb = (DOCS / "notebooks" / "two-three-two-network.ipynb").read_text(encoding="utf-8")
+    others = {"layouts.md": (DOCS / "layouts.md").read_text(encoding="utf-8"),
+              "two-three-two-network.md": (DOCS / "two-three-two-network.md").read_text(encoding="utf-8"),
+              "the 2-3-2 notebook": nb}
+    for name, other in others.items():
+        assert "errata.md#e001-second-formula" in other or "errata/#e001-second-formula" in other, name
+        count = re.search(r"\b(Two|Three|Four|Six) things are wrong", other)
+        assert count is None, f"{name} keeps its own count: {count.group(0)!r}"
 
 
 # ------------------------------------------------------------------------------ the page's exercises

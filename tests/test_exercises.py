@@ -8,6 +8,7 @@ planted bugs show that each check can fail.
 """
 
 import math
+from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
@@ -17,6 +18,7 @@ from autograd import grad, jacobian
 from activations import sigmoid_backward, sigmoid_forward, square_backward, square_forward
 from affine import affine_backward, affine_forward
 from losses import sum_loss
+from markdown_code import expand, run_page
 
 
 from numerics import centered_gradient
@@ -142,6 +144,10 @@ def test_ex2_keepdims_trap():
     Wc = np.ones((3, 2))
     with pytest.raises(ValueError):
         Wc @ np.ones((2, 4)) + np.zeros((3, 3))
+    # ... but N = 1 broadcasts too (issue 16: the page once said it fails for every N != 3)
+    assert (Wc @ np.ones((2, 1)) + np.zeros((3, 3))).shape == (3, 3)
+    text = (Path(__file__).resolve().parent.parent / "docs" / "exercises.md").read_text(encoding="utf-8")
+    assert "fails unless $N = 3$ or $N = 1$" in text
     # rows: keepdims turns (3,) into (1, 3): right values, wrong shape
     rows_bad = np.zeros(3) - 0.1 * np.sum(dZ.T, axis=0, keepdims=True)
     assert rows_bad.shape == (1, 3)
@@ -244,18 +250,25 @@ def test_ex7_delta_two_layer():
 
 
 def test_ex8_batched_delta():
-    X8, Y8 = np.array([[1.0, 2.0], [2.0, 0.0]]), np.array([[1.0, 4.0]])
+    X8, Y8 = np.array([[1.0, 1.0], [2.0, 0.0]]), np.array([[1.0, 1.0]])
+    assert not np.array_equal(X8, X8.T)             # issue 16: a symmetric X hid a lost transpose
+    page = run_page(expand((Path(__file__).resolve().parent.parent / "docs" / "exercises.md")
+                           .read_text(encoding="utf-8")), "docs/exercises.md")
+    np.testing.assert_array_equal(page["X8"], X8)   # the page's batch is this non-symmetric one
     dW1, db1, dW2, db2 = all_grads(X8, Y8)
-    np.testing.assert_allclose(dW1, [[5.0, 2.0], [8.0, 0.0], [-1.0, -2.0]])
+    # by hand: Delta1 = [[1, 2], [0, 4], [-1, 0]], Delta1 X^T = [[1+2, 2], [4, 0], [-1, -2]]
+    np.testing.assert_allclose(dW1, [[3.0, 2.0], [4.0, 0.0], [-1.0, -2.0]])
+    delta1 = np.array([[1.0, 2.0], [0.0, 4.0], [-1.0, 0.0]])
+    assert not np.allclose(delta1 @ X8, dW1)        # the forgotten transpose gives other numbers
     np.testing.assert_allclose(db1, [3.0, 4.0, -1.0])
-    np.testing.assert_allclose(dW2, [[7.0, 4.0, 1.0]])
+    np.testing.assert_allclose(dW2, [[5.0, 2.0, 1.0]])       # 1 (3, 0, 1) + 2 (1, 1, 0)
     np.testing.assert_allclose(db2, [3.0])
     # the batch gradient is the sum of the per-sample gradients
     per_sample = [all_grads(X8[:, [n]], Y8[:, [n]]) for n in range(2)]
     for k in range(4):
         np.testing.assert_allclose(per_sample[0][k] + per_sample[1][k], all_grads(X8, Y8)[k])
     fd = centered_gradient(lambda W: net_loss(W, b1, W2, b2, X8, Y8), W1)
-    np.testing.assert_allclose(fd, [[5.0, 2.0], [8.0, 0.0], [-1.0, -2.0]], atol=1e-6)
+    np.testing.assert_allclose(fd, [[3.0, 2.0], [4.0, 0.0], [-1.0, -2.0]], atol=1e-6)
 
 
 def test_ex9_output_delta():

@@ -540,3 +540,90 @@ def test_exercise_5():
 def test_exercise_6():
     n = 3072 * 100 + 100 + 100 * 10 + 10
     assert n == 308_310 and 2 * n == 616_620 and 2 * n + 4 == 616_624
+
+
+# ---------------------------------------------------------------- prose numbers against their sources
+# Each sentence below once disagreed with the computation next to it (issue 16); these tests read
+# the number out of the prose and recompute it, so the prose cannot drift again.
+
+def page_section(start, end):
+    text = PAGE.read_text(encoding="utf-8")
+    return text[text.index(start):text.index(end)]
+
+
+def tex_number(mantissa, exponent):
+    """$2.4 \\times 10^{-11}$ -> 2.4e-11; $10^{-6}$ -> 1e-06."""
+    return float(mantissa or 1) * 10.0 ** int(exponent)
+
+
+TEX_NUMBER = r"(?:([\d.]+) \\times )?10\^\{(-?\d+)\}"
+
+
+def test_prose_spot_check_miss_probability():
+    """"about 35% for D = 9": ten random rows all miss one row of D + 1 = 10."""
+    text = PAGE.read_text(encoding="utf-8")
+    claimed = re.search(r"about \$(\d+)\\%\$ for \$D = 9\$", text)
+    assert claimed, "the spot-check sentence is gone"
+    assert int(claimed.group(1)) == round(100 * (1 - 1 / 10) ** 10)        # 34.87 -> 35
+
+
+def test_prose_error_at_the_optimal_step():
+    """The text and the summary quote E(h*) for |f| = |f'''| = 1 in float64; both must be the formula's."""
+    u = 2.0 ** -53
+    h_star = (3 * u) ** (1 / 3)
+    E_star = h_star ** 2 / 6 + u / h_star                                   # 2.40e-11
+    text = PAGE.read_text(encoding="utf-8")
+    claims = re.findall(r"(?:an error(?: near)?|errors near)\s+\$?(?:E\(h\^\\ast\) \\approx )?" + TEX_NUMBER, text)
+    assert len(claims) >= 2, "the text and the summary should both quote E(h*)"
+    for mantissa, exponent in claims:
+        assert tex_number(mantissa, exponent) == pytest.approx(E_star, rel=0.05), (mantissa, exponent)
+
+
+def test_exercise_4_solution_names_the_two_best_rows():
+    solution = page_section("4. Using $E(h)", "5. In float32")
+    claim = re.search(r"best\s+rows?\s+of\s+the\s+sweep(.*?)\.\s", solution, re.DOTALL)
+    assert claim, "the solution should say which rows of the sweep are best"
+    named = [tex_number(m, e) for m, e in re.findall(TEX_NUMBER, claim.group(1))]
+    named_steps = [h for h in named if h > 1e-9]                            # steps, not errors
+    rows = [tuple(map(float, line.split())) for line in printed_table("      h   one-sided    centered")]
+    best_two = [h for h, _, _ in sorted(rows, key=lambda row: row[2])[:2]]
+    assert named_steps == best_two                                          # [1e-6, 1e-7]
+    errors = {h: cen for h, _, cen in rows}
+    named_errors = [h for h in named if h <= 1e-9]
+    assert named_errors == pytest.approx([errors[h] for h in best_two], rel=1e-9)  # 2.5e-11, 8.6e-11
+    h_star = 2.0 ** -18
+    assert best_two[0] < h_star < 10 * best_two[0]                          # "in the right decade"
+
+
+def test_prose_float32_numbers_are_the_printed_ones():
+    """"a relative error of 0.18" and "no h does better than 2e-4" quote the float32 column."""
+    column = {float(h): float(e32) for h, _, e32 in
+              (line.split() for line in printed_table("      h     float64     float32"))}
+    why = page_section("## Why float64", "## Relative error")
+    assert f"error of ${column[1e-5]:.2f}$" in why                          # 0.18
+    summary = page_section("## Summary", "## Exercises")
+    assert f"scores ${column[1e-5]:.2f}$ there" in summary
+    best = min(column.values())
+    claimed = re.search(r"better than \$" + TEX_NUMBER + r"\$", summary)
+    assert claimed and tex_number(*claimed.groups()) == float(f"{best:.0e}")  # 2e-4
+
+
+def test_prose_unit_round_off_and_machine_epsilon():
+    """The page uses u = 2^-53 and says why numpy's eps is twice that."""
+    text = PAGE.read_text(encoding="utf-8")
+    assert "$u = 2^{-53}" in text and "`np.finfo(np.float64).eps` $= 2^{-52}$" in text
+    assert np.finfo(np.float64).eps == 2.0 ** -52 == 2 * 2.0 ** -53
+    assert np.finfo(np.float32).eps == 2.0 ** -23 == 2 * 2.0 ** -24
+
+
+def test_prose_cost_of_a_full_check_of_the_two_layer_net():
+    """"2 * 308,310 + 4 forward passes": 2n centered evaluations plus one f(x) per parameter array,
+    as the snippet counts them (exercise 6), not 2n + 1."""
+    text = PAGE.read_text(encoding="utf-8")
+    claimed = re.search(r"\$2 \\cdot 308\{,\}310 \+ (\d+)\$ forward passes", text)
+    arrays = [(3072, 100), (100,), (100, 10), (10,)]                       # W1, b1, W2, b2
+    calls = []
+    for shape in arrays[1::2]:                                            # count the small ones for real
+        eval_numerical_gradient(lambda x: calls.append(1) or 0.0, np.zeros(shape), verbose=False)
+    assert len(calls) == 2 * (100 + 10) + 2                               # 2n + 1 per array
+    assert claimed and int(claimed.group(1)) == len(arrays)

@@ -425,3 +425,27 @@ def test_bench_routes_agree_with_autograd(N, D, M):
     dW_ag = grad(lambda W: anp.sum(dY * anp.dot(X, W)))(np.zeros((D, M)))
     np.testing.assert_allclose(bench.dW_by_jacobian(X, dY), dW_ag, atol=1e-12)
     np.testing.assert_allclose(bench.dW_by_backprop(X, dY), dW_ag, atol=1e-12)
+
+
+def test_float32_accuracy_quoted_from_the_measurement():
+    """Issue 16: three pages gave three accounts of float32 accuracy. This page quotes the one
+    measurement (gradient-checking.md's running example in float32), and the quote must match
+    an independent recomputation (tests/numerics.py) and the table printed on that page."""
+    import re
+
+    from numerics import float32_check_errors
+
+    text = (ROOT / "docs" / "gradients-and-jacobians.md").read_text(encoding="utf-8")
+    claim = re.search(r"relative error of\s+\$([\d.]+)\$ at \$h = 10\^\{-6\}\$.*?\$([\d.]+)\$ at \$h = 10\^\{-5\}\$",
+                      text, re.DOTALL)
+    assert claim, "the float32 bullet should quote the measured errors"
+    at_1e6, at_1e5 = float(claim.group(1)), float(claim.group(2))
+    measured = float32_check_errors((1e-5, 1e-6))
+    assert at_1e6 == measured[1e-6] == 1.0
+    assert at_1e5 == pytest.approx(measured[1e-5], rel=0.4)
+    table = (ROOT / "docs" / "gradient-checking.md").read_text(encoding="utf-8")
+    table = table[table.index("      h     float64     float32"):]           # the float64/float32 sweep
+    row = re.search(r"^  1e-05 +\S+ +(\S+)$", table, re.MULTILINE)
+    assert f"{float(row.group(1)):.2f}" == claim.group(2)        # the printed 1.8e-01
+    assert "correct digits" not in text.split("It works in float64")[1].split("- **It divides")[0]
+    assert float(np.float32(1.0) + np.float32(1e-6)) == pytest.approx(1.00000095, abs=5e-9)

@@ -9,6 +9,7 @@ any cell, order or count. Run `python tests/test_layouts.py` to print the table.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -473,6 +474,47 @@ def test_rows_and_columns_batches_agree(N):
     assert dW2_cols.shape == (3, 2)
     np.testing.assert_allclose(dW2_cols, dW2_rows.T, atol=1e-12)
     np.testing.assert_allclose(Delta2, dZ2.T, atol=1e-12)
+
+
+def test_rows_gradient_equals_the_columns_numerator_layout():
+    """Layouts page, "Layout and convention": the rows-convention dW2 and the column convention's
+    numerator-layout dL/dW2 have the shape of W2_cols^T and both equal (dW2_cols)^T. Neither is a
+    weight matrix (the sentence once read "both are W2_cols transposed")."""
+    g = np.random.default_rng(21)
+    Xr, Tt = g.standard_normal((4, 2)), g.standard_normal((4, 2))
+    W2c, b2, W3c, b3 = g.standard_normal((3, 2)), g.standard_normal(3), g.standard_normal((2, 3)), g.standard_normal(2)
+    def loss_cols(W):
+        A3 = 1 / (1 + anp.exp(-(anp.dot(W3c, anp.maximum(anp.dot(W, Xr.T) + b2[:, None], 0.0)) + b3[:, None])))
+        return 0.5 * anp.sum((A3 - Tt.T) ** 2)
+    def loss_rows(W):
+        A3 = 1 / (1 + anp.exp(-(anp.dot(anp.maximum(anp.dot(Xr, W) + b2, 0.0), W3c.T) + b3)))
+        return 0.5 * anp.sum((A3 - Tt) ** 2)
+    dW2_cols = grad(loss_cols)(W2c)                                  # (3, 2), denominator layout
+    numerator_cols = numerical_derivative(loss_cols, W2c, "numerator")  # (2, 3)
+    dW2_rows = grad(loss_rows)(W2c.T)                                # (2, 3)
+    assert numerator_cols.shape == dW2_rows.shape == W2c.T.shape
+    np.testing.assert_allclose(numerator_cols, dW2_cols.T, atol=1e-8)
+    np.testing.assert_allclose(dW2_rows, dW2_cols.T, atol=1e-12)
+    assert not np.allclose(dW2_rows, W2c.T)                          # a gradient, not the weights
+    text = PAGE.read_text(encoding="utf-8")
+    assert "Both are $W^{(2)}_{\\text{cols}}$ transposed" not in text
+    assert "both equal\n$(dW^{(2)}_{\\text{cols}})^\\top$" in text
+
+
+def test_table_preamble_names_every_vector_size():
+    """The sentence above the table of standard derivatives must not claim one size for vectors
+    that the table gives another (it once said x, a, u in R^n while rows 6 and 10 used R^m, R^p, R^q)."""
+    text = PAGE.read_text(encoding="utf-8")
+    preamble = text[text.index("## Table of standard derivatives"):text.index("| Expression | Where |")]
+    rows = page_table(text)
+    assert len(rows) == 15
+    for number, row in enumerate(rows, start=1):
+        for names, dim in re.findall(r"\$((?:[a-z], )*[a-z]) \\in \\mathbb\{R\}\^\{([A-Za-z])\}\$", row[1]):
+            for name in names.split(", "):
+                if name in "xau" and dim == "n":
+                    continue                                             # the stated default
+                stated = f"${name} \\in \\mathbb{{R}}^{{{dim}}}$"
+                assert re.search(re.escape(stated) + rf"\s+in\s+row {number}\b", preamble), (number, stated)
 
 
 # ---- the exercises -------------------------------------------------------------------------

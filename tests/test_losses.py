@@ -3,7 +3,9 @@ and autograd on several shapes; large logits; dtypes; validation; the page's wor
 against hand arithmetic."""
 
 import math
+import re
 import warnings
+from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
@@ -352,3 +354,76 @@ def test_svm_float32_and_the_labels_checks():
         svm_loss(np.zeros((0, 3)), np.zeros(0, dtype=np.int64))
     with pytest.raises(TypeError, match="labels y must be integers"):
         svm_loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+# ---- what the page says, against what numpy does (issue 16) --------------------------
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "losses.md"
+
+
+def test_boolean_labels_are_a_mask_and_the_snippet_refuses_them():
+    """The "Bad input" table: boolean labels are not classes 0 and 1. In x[arange(N), mask] numpy
+    replaces the mask by the positions of its True entries (np.flatnonzero), which must then pair
+    with the N row indices."""
+    table = np.arange(16.0).reshape(4, 4)                         # N = C = 4, entry 4i + c
+    rows = np.arange(4)
+    for k in range(4):                                            # one True at k: class k everywhere
+        mask = np.arange(4) == k
+        np.testing.assert_array_equal(table[rows, mask], table[rows, k])
+        assert k == 0 or not np.array_equal(table[rows, mask], table[rows, 0])   # not "class 0"
+    np.testing.assert_array_equal(table[rows, np.ones(4, bool)], np.diag(table))  # all True: class i
+    for n_true in (0, 2, 3):                                      # any other count: IndexError
+        mask = np.arange(4) < n_true
+        with pytest.raises(IndexError):
+            table[rows, mask]
+    with pytest.raises(IndexError):                               # N != C: the mask does not fit
+        np.zeros((3, 4))[np.arange(3), np.array([True, False, True])]
+    assert np.zeros((1, 1))[np.arange(1), np.array([False])].size == 0   # N = C = 1: picks nothing
+    with pytest.raises(TypeError, match="dtype bool"):
+        softmax_loss(np.zeros((4, 4)), np.arange(4) == 1)
+    row = next(line for line in PAGE.read_text(encoding="utf-8").splitlines()
+               if line.startswith("| boolean labels |"))
+    assert "IndexError" in row and "positions of the `True` entries" in row   # what the code above shows
+    assert "class $0$ for every sample" not in row
+
+
+def test_quoted_log_probabilities_use_the_pages_index_base():
+    """Every literal P_{r,c} or log P_{r,c} quoted on the page is entry [r, c] of the worked
+    example it belongs to, with numpy's 0-based indices (the labels are 0-based too)."""
+    text = PAGE.read_text(encoding="utf-8")
+    examples = {
+        "Extreme scores": (np.array([[1e4, 0.0], [-1e4, 1e4]]), np.array([1, 1])),
+        "Scores chosen": (np.array([[0.0, math.log(2), math.log(5)], [0.0, 0.0, 0.0]]), np.array([2, 0])),
+    }
+    checked = 0
+    for start, (S, y) in examples.items():
+        block = text[text.index(start):][:1500]
+        shifted = S - S.max(axis=1, keepdims=True)
+        log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        for r, c, value in re.findall(r"\\log P_\{(\d+),\s*(\d+)\} = (-10\^4|-?[\d.]+)", block):
+            expected = -1e4 if value == "-10^4" else float(value)
+            assert int(r) < S.shape[0] and int(c) < S.shape[1], f"P_{{{r},{c}}} is outside the example"
+            assert log_P[int(r), int(c)] == pytest.approx(expected, abs=1e-12), (start, r, c)
+            checked += 1
+        for r, label_row in re.findall(r"P_\{(\d+),\s*y_(\d+)\}", block):
+            assert r == label_row and int(r) < S.shape[0]                  # P_{i, y_i} of a real row
+        for r, c in re.findall(r"-\\ln P_\{(\d+),(\d+)\}", block):
+            assert int(c) == y[int(r)], "ℓ_i is -ln P_{i, y_i}"
+            checked += 1
+    assert checked >= 4
+    softmax_section = text[text.index("## Softmax cross-entropy"):text.index("## Bad input")]
+    assert not re.search(r"\\sum_\{[ik]=1\}", softmax_section), "sums over samples or classes start at 0"
+
+
+def test_columns_tab_writes_the_batch_matrix_as_Delta():
+    text = PAGE.read_text(encoding="utf-8")
+    assert "(A^{(L)} - T^\\top)/N$ of shape $(C, N)$" in text
+    assert not re.search(r"\\delta\^\{\(L\)\} = \(A\^\{\(L\)\}", text)          # δ is one sample's column
+
+
+def test_mse_loss_says_it_is_a_half_sum():
+    assert "half sum of squares" in mse_loss.__doc__ and "not a mean" in mse_loss.__doc__
+    y_hat, t = np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros((2, 2))
+    assert mse_loss(y_hat, t)[0] == 0.5 * 30.0 != np.mean(y_hat ** 2)          # 15, not 7.5
+    text = PAGE.read_text(encoding="utf-8")
+    assert "not a\nmean" in text or "not a mean" in text

@@ -262,7 +262,7 @@ def page():
 
 
 def test_page_example_against_autograd(page):
-    Ws, bs, X, Y = page["Ws"], page["bs"], page["X"], page["Y"]
+    Ws, bs, X, Y = page["Ws"], page["bs"], page["X"], page["T"]
     assert [W.shape for W in Ws] == [(4, 3), (5, 4), (2, 5)] and X.shape == (3, 6)
     ref_W, ref_b = autograd_grads(Ws, bs, X, Y, anp.tanh)
     for l in range(3):
@@ -362,3 +362,37 @@ def test_exercise_5_per_sample_sum():
     for l in range(2):
         np.testing.assert_allclose(dWs[l], total_W[l], rtol=1e-10)
         np.testing.assert_allclose(dbs[l].ravel(), total_b[l], rtol=1e-10)
+
+
+def test_softmax_hidden_layer_delta():
+    """The note "Element-wise activations only": for a softmax layer (2-m) becomes
+    delta_l = (diag(a) - a a^T) W_{l+1}^T delta_{l+1}; the Jacobian lives on the losses page."""
+    rng = np.random.default_rng(8)
+    W1, b1, W2, b2 = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal((2, 5)), rng.standard_normal(2)
+    x, y = rng.standard_normal(3), rng.standard_normal(2)
+
+    def J_of_b1(b):                                    # dJ/db1 = delta1, by (1b)
+        z1 = anp.dot(W1, x) + b
+        a1 = anp.exp(z1 - anp.max(z1)) / anp.sum(anp.exp(z1 - anp.max(z1)))
+        return 0.5 * anp.sum((anp.dot(W2, a1) + b2 - y) ** 2)
+
+    z1 = W1 @ x + b1
+    a1 = np.exp(z1 - z1.max()) / np.exp(z1 - z1.max()).sum()
+    delta2 = W2 @ a1 + b2 - y
+    delta1 = (np.diag(a1) - np.outer(a1, a1)) @ W2.T @ delta2
+    np.testing.assert_allclose(grad(J_of_b1)(b1), delta1, rtol=1e-10, atol=1e-14)
+    assert not np.allclose((W2.T @ delta2) * a1 * (1 - a1), delta1)   # an element-wise g' is wrong
+    text = (ROOT / "docs" / "multilayer-backprop.md").read_text(encoding="utf-8")
+    note = text[text.index('!!! note "Element-wise activations only"'):text.index("## The matrix forms")]
+    assert "losses.md#softmax-gradient" in note and "(activations.md)" not in note
+    assert r"\operatorname{diag}(a^{(l)}) - a^{(l)} a^{(l)\top}" in note
+
+
+def test_source_slip_warning_says_where_the_wrong_gradient_vanishes():
+    """Issue 16: "the gradient does not vanish at the target" was ambiguous; the text now says
+    that z vanishes at z = 0, not at z = y."""
+    text = (ROOT / "docs" / "multilayer-backprop.md").read_text(encoding="utf-8")
+    warning = text[text.index('!!! warning "A slip in source 001"'):text.index("Which losses give")]
+    assert "vanish at $z^{(L)} = 0$, not at $z^{(L)} = y$" in warning
+    z, y = np.array([0.0, 0.0]), np.array([1.0, -2.0])
+    assert np.all(z == 0) and not np.allclose(z - y, 0)      # z^(L) vanishes at 0, z - y does not

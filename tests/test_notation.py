@@ -97,3 +97,43 @@ def test_exercise_index():
     assert (W_cols @ x)[0] == 3.0                    # output 1 receives weight 3
     assert W_cols.T[2, 0] == 3.0                     # rows convention: row = input 3, column = output 1
     assert (x @ W_cols.T)[0] == 3.0
+
+
+# ---- letters that change meaning between pages (issue 16, item 23) ----------------------
+
+import re
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+STUBS = {"attention.md", "convolution.md", "differentials.md", "dropout-and-residuals.md",
+         "normalization.md", "softmax-layer.md", "assignments.md"}
+
+
+def page(name):
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def test_targets_are_T_and_Y_is_never_a_target():
+    """One letter for the targets of a batch on every page; Y stays a layer's output."""
+    for path in sorted(DOCS.glob("*.md")):
+        if path.name in STUBS:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"targets?\s+(?:as\s+)?\$Y", text), path.name
+        assert not re.search(r"\$Y\$ (?:is )?the target", text), path.name
+    for name in ("losses.md", "cheatsheet.md", "multilayer-backprop.md", "two-three-two-network.md"):
+        assert re.search(r"\$T(?: \\in| = |\$)", page(name)), f"{name} should name its targets T"
+
+
+def test_letters_table_lists_what_the_pages_really_do():
+    text = page("notation.md")
+    section = text[text.index("{ #letters }"):text.index("## Notation in other courses")]
+    for letter in ("T", "y", "S", "J", "L", "D", "P", "n"):
+        assert f"| ${letter}$ |" in section, letter
+    # the three meanings of S, each where the table says
+    assert r"$S \in \mathbb{R}^{N \times C}$" in page("losses.md")
+    assert r"$S = \sigma(Y)$" in page("activations.md")
+    assert "$S = 2$ samples" in page("bias-broadcast.md")
+    # J is a Jacobian on the activations page, which therefore writes the CS229 loss as L there
+    assert r"J = \frac{\partial out}{\partial x}" in page("activations.md")
+    assert r"\delta^{(l)} = \frac{\partial J}{\partial z^{(l)}}" not in page("activations.md")

@@ -177,10 +177,14 @@ def test_exercise_numbers():
     assert r"\approx -4.54 \times 10^{-5}" in text_232
 
     text_digits = "\n".join(c.source for c in read(ROOT / "docs/notebooks/digits-from-scratch.ipynb").cells)
-    eps32, eps64 = 2.0 ** -23, 2.0 ** -52            # machine epsilons, by definition
+    u32, u64 = 2.0 ** -24, 2.0 ** -53                # unit round-offs, as on gradient-checking.md
     loss = 2.4                                       # the printed initial loss, 2.427
-    assert round(eps32 * loss / 1e-5, 3) == 0.029     # the float32 floor quoted in exercise 3
-    assert round(eps64 * loss / 1e-5 / 1e-11) == 5    # the float64 floor, 5e-11
-    assert r"\approx 0.029" in text_digits and r"5 \times 10^{-11}" in text_digits
-    assert "1.19 \\times 10^{-7}" in text_digits and f"{eps32:.3g}" == "1.19e-07"
+    assert round(u32 * loss / 1e-5, 3) == 0.014       # the float32 floor quoted in exercise 3
+    assert round(u64 * loss / 1e-5 / 1e-11, 1) == 2.7  # the float64 floor, 2.7e-11
+    assert r"\approx 0.014" in text_digits and r"2.7 \times 10^{-11}" in text_digits
+    assert "6.0 \\times 10^{-8}" in text_digits and f"{u32:.2g}" == "6e-08"
+    assert r"u = 2^{-53} \approx 1.1 \times 10^{-16}" in text_digits     # issue 16: one u site-wide
+    assert r"\varepsilon" not in text_digits
+    gradient_checking = (ROOT / "docs" / "gradient-checking.md").read_text(encoding="utf-8")
+    assert r"$u = 2^{-53} \approx 1.1 \times 10^{-16}$" in gradient_checking
     assert 64 * 128 + 128 + 128 * 10 + 10 == 9610 and "9,610" in text_digits

@@ -183,3 +183,28 @@ def test_exercise_5():
     assert dx.shape == (0, 5)
     np.testing.assert_array_equal(dw, np.zeros((5, 2)))      # by hand: sums of zero terms
     np.testing.assert_array_equal(db, np.zeros(2))
+
+
+def test_column_bias_broadcasts_for_two_batch_sizes():
+    """Issue 16: the page said numpy fails "for N != M"; (N, M) + (M, 1) also passes for N = 1."""
+    M = 3
+    b_col = np.arange(1.0, M + 1).reshape(M, 1)
+    for N in range(1, 6):
+        try:
+            shape = (np.zeros((N, M)) + b_col).shape
+        except ValueError:
+            shape = None
+        assert shape == ((M, M) if N in (1, M) else None), N
+    text = (Path(__file__).resolve().parent.parent / "docs" / "shape-errors.md").read_text(encoding="utf-8")
+    section = text[text.index("Why refuse a column bias"):text.index("## dout has the wrong shape")]
+    assert "For $N \\ne M$ numpy fails" not in section
+    assert "when $n = 1$" in section.lower() and "when $n = m$" in section.lower()
+
+
+def test_distinct_sizes_are_pairwise_distinct():
+    """"N != D != M" does not rule out N = M; the pages say "pairwise distinct"."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for name in ("shape-errors.md", "gradient-checking.md"):
+        text = docs.joinpath(name).read_text(encoding="utf-8")
+        assert r"N \ne D \ne M" not in text and r"N \neq D \neq M" not in text, name
+        assert "pairwise distinct" in text.lower(), name

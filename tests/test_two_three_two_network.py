@@ -281,7 +281,7 @@ def test_page_numbers_against_autograd():
     ns = run_page(expand((ROOT / "docs" / "two-three-two-network.md").read_text(encoding="utf-8")),
                   "docs/two-three-two-network.md")
     for grads_name, (x, y) in {"grads": (net.x, net.y), "grads_neg": (net.x_neg, net.y_neg),
-                               "grads_batch": (ns["X"], ns["Y"])}.items():
+                               "grads_batch": (ns["X"], ns["T"])}.items():
         ref = autograd_grads(x, y)
         for k in ("dW2", "db2", "dW3", "db3", "dx"):
             np.testing.assert_allclose(ns[grads_name][k], ref[k], rtol=1e-12, atol=1e-15)
