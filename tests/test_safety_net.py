@@ -113,3 +113,21 @@ def test_code_blocks_are_found_inside_admonitions_and_tabs():
            '    ```\n\n```text\nnot run\n```\n'
     assert [code.strip() for _, code in python_blocks(text)] == ["a = 1", "b = a + 1"]
     assert run_page(text, "t.md")["b"] == 2
+
+
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")   # every control character but \n (\t included)
+
+
+@pytest.mark.parametrize("path", PAGES + sorted((ROOT / "snippets").glob("*.py")), ids=lambda p: p.name)
+def test_no_control_characters(path: Path):
+    """A tab or other control character in a page is almost always an escape gone wrong: a script
+    that wrote "\\times" through a Python string left a tab and "imes", which KaTeX typesets
+    without complaint (notation.md, issue 16)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = CONTROL.search(line)
+        assert not match, f"{path.name}:{number}: control character {match.group()!r} in {line.strip()[:80]!r}"
+
+
+def test_the_control_character_check_sees_a_tab():
+    assert CONTROL.search("$S \\in \\mathbb{R}^{N \times C}$")     # "\t" + "imes": the slip it guards
+    assert not CONTROL.search("$S \\in \\mathbb{R}^{N \\times C}$")
