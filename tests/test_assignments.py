@@ -347,7 +347,7 @@ def test_the_pages_workflow_publishes_the_assignments_after_the_last_build():
 
 
 ALONE = r"""
-import functools, http.server, json, os, sys, threading, traceback
+import functools, http.server, json, os, sys, threading, traceback, zipfile
 site, site_url, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 server = http.server.ThreadingHTTPServer(
     ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=site))
@@ -361,7 +361,11 @@ for name, folder, solutions in jobs:
         setup = setup.replace(site_url, f"http://127.0.0.1:{server.server_address[1]}/")
         env = {}
         exec(setup, env)                           # what Colab runs first
-        assert sorted(os.listdir("tests")) and os.path.exists("backprop_feedback.py")
+        with zipfile.ZipFile(os.path.join(site, f"{name}-student.zip")) as zf:
+            shipped = [n for n in zf.namelist() if not n.endswith(".ipynb")]
+        assert any(n.endswith("_feedback.py") for n in shipped), shipped
+        missing = [n for n in shipped if not os.path.exists(n)]
+        assert not missing, f"not downloaded: {missing}"
         for source in solutions:
             exec(source, env)
         result = env["grader"].check("q1", env)
