@@ -44,19 +44,34 @@ def _describe(value):
     return repr(value)
 
 
-def call(fn, name, *args, float_error_hint="", error_hint="", unchanged=True, **named):
+def snapshot(**named):
+    """(label, array, copy) for every array inside the named values: see check_unchanged."""
+    return [(label, a, a.copy()) for key, value in named.items() for label, a in _arrays_in(value, key)]
+
+
+def check_unchanged(before, name, hint=""):
+    """Every array of a snapshot still holds what it held: a layer never writes into its inputs."""
+    for label, array, copy in before:
+        if array.shape != copy.shape or array.dtype != copy.dtype or \
+                array.tobytes() != copy.tobytes():
+            fail(hint or f"{name} changed its input {label}: a layer must never modify the arrays it "
+                 f"is given (the caller, and a gradient checker, still need them). Work on a copy, "
+                 f"e.g. x.reshape(...) or dout.copy(), instead of writing into {label}.")
+
+
+def call(fn, name, *args, float_error_hint="", error_hint="", unchanged=True, expect=(), **named):
     """Call the student's `name` with the arrays in `named` (positionally, in order).
 
     A function that is missing or not written yet, that raises, that makes numpy overflow or
     divide by zero, or that changes one of its inputs fails with a message saying so;
     error_hint is added when it raises. unchanged=False skips the check that the inputs are
     left as they were (for a gradient checker, whose job is to perturb x and put it back).
+    expect: exception types the function is meant to raise here; then call returns None.
     """
     if not callable(fn):
         fail(f"{name} is not defined: run the cell that defines it (and every cell above it).")
     inputs = list(named.items())
-    before = [(label, a, a.copy()) for key, value in inputs for label, a in _arrays_in(value, key)
-              if unchanged]
+    before = snapshot(**named) if unchanged else []
     shown = ", ".join(f"{key} = {_describe(value)}" for key, value in inputs)
     try:
         with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise",
@@ -71,16 +86,13 @@ def call(fn, name, *args, float_error_hint="", error_hint="", unchanged=True, **
         fail(f"{name} is not written yet (it raises NotImplementedError).")
     except NameError as err:
         fail(f"{name} is not finished: {err} (called with {shown}).")
+    except expect:
+        return None
     except Exception as err:  # the student's own bug: report it, do not crash the grader
         fail(f"{name} raised {type(err).__name__}: {err} (called with {shown}). {error_hint}".strip())
     if result is None or result is Ellipsis:
         fail(f"{name} returned {result!r}: it is not written yet, or a return statement is missing.")
-    for label, array, copy in before:
-        if array.shape != copy.shape or array.dtype != copy.dtype or \
-                array.tobytes() != copy.tobytes():
-            fail(f"{name} changed its input {label}: a layer must never modify the arrays it is "
-                 f"given (the caller, and a gradient checker, still need them). Work on a copy, "
-                 f"e.g. x.reshape(...) or dout.copy(), instead of writing into {label}.")
+    check_unchanged(before, name)
     return result
 
 
@@ -91,11 +103,13 @@ def all_of(*checks):
         try:
             run_check()
         except Feedback as err:
-            failures.append(str(err))
+            failures.extend(getattr(err, "parts", None) or [str(err)])   # nested all_of: flat
     if len(failures) == 1:
         fail(failures[0])
     if failures:
-        fail("\n".join(f"({i}) {message}" for i, message in enumerate(failures, start=1)))
+        err = Feedback("\n".join(f"({i}) {message}" for i, message in enumerate(failures, start=1)))
+        err.parts = failures
+        raise err
 
 
 class replaced:
@@ -162,9 +176,16 @@ def rel_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
 
 
-def close(a, b, tol):
+def close(a, b, tol, atol=0.0):
+    """Relative error below tol, entry by entry; an entry within atol of its target passes too
+    (for targets worked out by hand with epsilon neglected, where some entries are near 0)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and rel_error(a, b) < tol
+    if a.shape != b.shape:
+        return False
+    if not atol:
+        return rel_error(a, b) < tol
+    far = ~(np.abs(a - b) <= atol)              # NaN is far from everything
+    return not far.any() or rel_error(a[far], b[far]) < tol
 
 
 def _scale(got, want):
@@ -184,7 +205,7 @@ def _worst(got, want):
     return f"relative error {float(err.max()):.2g}; worst entry{where}: expected {w[ix]:.6g}, got {g[ix]:.6g}"
 
 
-def check(what, got, want, *, of=None, tol=1e-6, mistakes=(), shapes=None, batch=None,
+def check(what, got, want, *, of=None, tol=1e-6, atol=0.0, mistakes=(), shapes=None, batch=None,
           mean_loss=False, hint=""):
     """`got` must equal `want` to relative error `tol`; otherwise name the mistake.
 
@@ -192,7 +213,7 @@ def check(what, got, want, *, of=None, tol=1e-6, mistakes=(), shapes=None, batch
     mistakes: (message, wrong_value) pairs, tried in order on a wrong result of the right shape.
     shapes: {wrong_shape: message} for results of a telltale wrong shape.
     batch: N, to recognise a stray or missing factor 1/N; mean_loss: whether the loss averages
-    over the batch (then a factor 1/N in a layer means dividing by N twice).
+    over the batch (then a factor 1/N in a layer means dividing by N twice). atol: see close().
     """
     got = as_array(what, got)
     want = np.asarray(want)
@@ -201,13 +222,14 @@ def check(what, got, want, *, of=None, tol=1e-6, mistakes=(), shapes=None, batch
              f"inputs (float32 in, float32 out); do not create arrays with a fixed dtype.")
     if got.shape != want.shape:
         _shape_failure(what, got.shape, want.shape, of, shapes)
-    if close(got, want, tol):
+    if close(got, want, tol, atol):
         return
     if not np.isfinite(got).all():
         fail(f"{what} contains NaN or inf; {_worst(np.nan_to_num(got), want)}.")
     for message, wrong in mistakes:
         wrong = np.asarray(wrong)
-        if wrong.shape == got.shape and close(got, wrong, 1e-6) and not close(wrong, want, tol):
+        if wrong.shape == got.shape and close(got, wrong, 1e-6, atol) and \
+                not close(wrong, want, tol, atol):
             fail(f"{what} is wrong: {message}")
     c = _scale(got, want)
     if c is not None and batch and batch > 1 and math.isclose(c, 1 / batch, rel_tol=1e-6):

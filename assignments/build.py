@@ -4,13 +4,15 @@ Usage: python assignments/build.py [OUT_DIR] [NAME ...]      (OUT_DIR defaults t
 
 For each master assignments/<name>.ipynb this writes, into OUT_DIR:
   <name>.ipynb             the student notebook (no solutions, no hidden tests)
-  <name>-student.zip       the student notebook with its public tests and backprop_feedback.py
+  <name>-student.zip       the student notebook with its public tests and feedback modules
   <name>-autograder.zip    otter's autograder (every test): Gradescope, `otter run`, `otter grade`
 `otter assign` runs each master's own tests on its solutions and fails unless they score full
-marks, so a broken master stops the build.
+marks, so a broken master stops the build. The masters are assigned by two worker processes,
+each importing otter once and assigning its share one after the other.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SUPPORT = HERE / "backprop_feedback.py"
+# The feedback modules; a master ships the ones its `files:` lists.
+SUPPORT = sorted(HERE.glob("*_feedback.py"))
 # The site's snippets go into the autograder only, renamed so that a student file cannot
 # shadow them: the hidden tests compare against reference_<snippet>.
 REFERENCE_PREFIX = "reference_"
@@ -41,46 +44,80 @@ def _zip_dir(src: Path, dest: Path) -> None:
             zf.writestr(info, path.read_bytes())
 
 
-def assign(master: Path, out_dir: Path) -> dict[str, Path]:
-    """Run `otter assign` on one master in a staging directory; publish its three files."""
+ASSIGN = r"""
+import json, pathlib, sys, traceback
+from otter.assign import main
+failed = {}
+for master in json.loads(sys.argv[1]):
+    try:
+        main(master, str(pathlib.Path(master).parent / "dist"), no_pdfs=True)
+    except BaseException:
+        failed[master] = traceback.format_exc()
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    json.dump(failed, f)
+"""
+
+
+def _stage(master: Path, stage: Path) -> Path:
+    """A folder holding the master, the feedback modules and the snippets as reference_*.py."""
+    stage.mkdir()
+    shutil.copy(master, stage / master.name)
+    for support in SUPPORT:
+        shutil.copy(support, stage / support.name)
+    for snippet in sorted((ROOT / "snippets").glob("*.py")):
+        shutil.copy(snippet, stage / f"{REFERENCE_PREFIX}{snippet.name}")
+    return stage / master.name
+
+
+def _publish(master: Path, stage: Path, out_dir: Path) -> dict[str, Path]:
+    """Copy the student notebook, a zip of its folder and the autograder zip into out_dir."""
     name = master.stem
-    with tempfile.TemporaryDirectory(prefix=f"assign-{name}-") as tmp:
-        stage = Path(tmp)
-        shutil.copy(master, stage / master.name)
-        shutil.copy(SUPPORT, stage / SUPPORT.name)
-        for snippet in sorted((ROOT / "snippets").glob("*.py")):
-            shutil.copy(snippet, stage / f"{REFERENCE_PREFIX}{snippet.name}")
-        proc = subprocess.run(
-            [sys.executable, "-m", "otter", "assign", "--no-pdfs", master.name, "dist"],
-            cwd=stage, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"otter assign failed for {master.name}:\n{proc.stdout[-3000:]}\n"
-                               f"{proc.stderr[-6000:]}")
-        zips = list((stage / "dist" / "autograder").glob(f"{name}-autograder_*.zip"))
-        if len(zips) != 1:
-            raise RuntimeError(f"expected one autograder zip for {name}, found {zips}")
-        student = stage / "dist" / "student"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        published = {
-            "notebook": out_dir / f"{name}.ipynb",
-            "student_zip": out_dir / f"{name}-student.zip",
-            "autograder_zip": out_dir / f"{name}-autograder.zip",
-        }
-        shutil.copy(student / f"{name}.ipynb", published["notebook"])
-        _zip_dir(student, published["student_zip"])
-        shutil.copy(zips[0], published["autograder_zip"])
+    zips = list((stage / "dist" / "autograder").glob(f"{name}-autograder_*.zip"))
+    if len(zips) != 1:
+        raise RuntimeError(f"expected one autograder zip for {name}, found {zips}")
+    student = stage / "dist" / "student"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    published = {
+        "notebook": out_dir / f"{name}.ipynb",
+        "student_zip": out_dir / f"{name}-student.zip",
+        "autograder_zip": out_dir / f"{name}-autograder.zip",
+    }
+    shutil.copy(student / f"{name}.ipynb", published["notebook"])
+    _zip_dir(student, published["student_zip"])
+    shutil.copy(zips[0], published["autograder_zip"])
     return published
 
 
+def _assign_share(staged: list[Path], report: Path) -> dict[str, str]:
+    """`otter assign` on each staged master, in one Python process; {master: error} of failures."""
+    if not staged:
+        return {}
+    proc = subprocess.run([sys.executable, "-c", ASSIGN, json.dumps([str(m) for m in staged]),
+                           str(report)], cwd=staged[0].parent, capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0 or not report.exists():
+        return {str(m): f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}" for m in staged}
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
 def build(out_dir: Path, names: list[str] | None = None, jobs: int = 2) -> dict[str, dict[str, Path]]:
-    """Assign every master (or the named ones), `jobs` at a time; return what was published."""
+    """Assign every master (or the named ones) with `jobs` worker processes; return what was
+    published. Raises RuntimeError with otter's output if any master fails."""
     chosen = [m for m in masters() if not names or m.stem in names]
     missing = set(names or ()) - {m.stem for m in chosen}
     if missing:
         raise SystemExit(f"no master notebook named {sorted(missing)} in {HERE}")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(lambda m: assign(m, Path(out_dir)), chosen))
-    return {m.stem: r for m, r in zip(chosen, results)}
+    with tempfile.TemporaryDirectory(prefix="assign-") as tmp:
+        staged = [_stage(m, Path(tmp) / m.stem) for m in chosen]
+        shares = [staged[i::jobs] for i in range(jobs)]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            reports = list(pool.map(lambda i: _assign_share(shares[i], Path(tmp) / f"report-{i}.json"),
+                                    range(jobs)))
+        failed = {k: v for report in reports for k, v in report.items()}
+        if failed:
+            raise RuntimeError("otter assign failed:\n" + "\n".join(
+                f"{Path(k).name}:\n{v}" for k, v in failed.items()))
+        return {m.stem: _publish(m, stage.parent, Path(out_dir)) for m, stage in zip(chosen, staged)}
 
 
 if __name__ == "__main__":

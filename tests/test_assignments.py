@@ -206,8 +206,11 @@ def questions(result: dict) -> dict[str, dict]:
 # --- the tests ----------------------------------------------------------------------------
 
 def test_there_are_masters_and_mistakes():
-    assert {"affine-and-bias"} <= set(MASTERS)
-    assert len(ALL_MISTAKES) >= 10
+    """One assignment per layer family the site covers, each with its named mistakes."""
+    assert {"affine-and-bias", "activations-and-losses", "backprop-network", "normalization",
+            "attention", "convolution"} <= set(MASTERS)
+    per_master = {n: sum(1 for m, _ in ALL_MISTAKES if m == n) for n in MASTERS}
+    assert all(count >= 5 for count in per_master.values()), per_master
 
 
 @pytest.mark.parametrize("name", sorted(MASTERS))
@@ -227,11 +230,25 @@ def test_master_is_clean(name):
     assert ours and all(u.startswith(site_url) for u in ours), (site_url, ours)
     pages = {p.stem for p in (ROOT / "docs").glob("*.md")}
     for url in ours:
-        rest = url[len(site_url):].strip("/")
+        rest, _, anchor = url[len(site_url):].partition("#")
+        rest = rest.strip("/")
         if rest.startswith("assignments/"):
             assert rest == f"assignments/{name}-student.zip", url
         else:
             assert rest in pages, f"{url} is not a page of the site"
+            assert not anchor or anchor in anchors(rest), f"{url}: no section #{anchor} on that page"
+
+
+def anchors(page: str) -> set[str]:
+    """The section ids of docs/<page>.md: explicit `{ #id }` and the toc extension's default
+    slugs of the other headings."""
+    text = (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+    ids = set(re.findall(r"\{ *#([\w-]+) *\}", text))
+    for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE):
+        if "{" not in heading:
+            slug = re.sub(r"[^\w\s-]", "", heading).strip().lower()
+            ids.add(re.sub(r"[-\s]+", "-", slug))
+    return ids
 
 
 @pytest.mark.parametrize("name", sorted(MASTERS))
@@ -330,45 +347,65 @@ def test_the_pages_workflow_publishes_the_assignments_after_the_last_build():
 
 
 ALONE = r"""
-import functools, http.server, json, os, sys, threading
-site, name, master = sys.argv[1:4]
+import functools, http.server, json, os, sys, threading, traceback, zipfile
+site, site_url, jobs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 server = http.server.ThreadingHTTPServer(
     ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=site))
 threading.Thread(target=server.serve_forever, daemon=True).start()
-nb = json.load(open(f"{name}.ipynb"))
-setup = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-setup = setup.replace(sys.argv[4], f"http://127.0.0.1:{server.server_address[1]}/")
-env = {}
-exec(setup, env)                                   # what Colab runs first
-assert sorted(os.listdir("tests")) and os.path.exists("backprop_feedback.py")
-solutions = json.loads(sys.argv[5])
-for source in solutions:
-    exec(source, env)
-result = env["grader"].check("q1", env)
-assert result.passed_all_public, result
-nb_after = json.load(open(f"{name}.ipynb"))
-assert nb_after == nb, "the download overwrote the student's notebook"
-print("checked")
+results = {}
+for name, folder, solutions in jobs:
+    os.chdir(folder)
+    try:
+        nb = json.load(open(f"{name}.ipynb"))
+        setup = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        setup = setup.replace(site_url, f"http://127.0.0.1:{server.server_address[1]}/")
+        env = {}
+        exec(setup, env)                           # what Colab runs first
+        with zipfile.ZipFile(os.path.join(site, f"{name}-student.zip")) as zf:
+            shipped = [n for n in zf.namelist() if not n.endswith(".ipynb")]
+        assert any(n.endswith("_feedback.py") for n in shipped), shipped
+        missing = [n for n in shipped if not os.path.exists(n)]
+        assert not missing, f"not downloaded: {missing}"
+        for source in solutions:
+            exec(source, env)
+        result = env["grader"].check("q1", env)
+        assert result.passed_all_public, result
+        assert json.load(open(f"{name}.ipynb")) == nb, "the download overwrote the student's notebook"
+        results[name] = "checked"
+    except BaseException:
+        results[name] = traceback.format_exc()
+print(json.dumps(results))
 """
 
 
-@pytest.mark.parametrize("name", sorted(MASTERS))
-def test_a_notebook_alone_fetches_its_checks(built, tmp_path, name):
-    """As on Colab: only the .ipynb in an empty folder. Its first cell downloads the student zip
-    (here from a local server standing in for the site), keeps the notebook, and
-    grader.check("q1") runs on the first answer."""
+@pytest.fixture(scope="session")
+def alone(built, tmp_path_factory) -> dict[str, str]:
+    """As on Colab: each notebook alone in an empty folder, its first cell run (it downloads the
+    student zip, here from a local server standing in for the site), then the first answer and
+    grader.check("q1"). One Python process for all of them: one otter import, not one each."""
     import shutil
-    shutil.copy(built[name]["notebook"], tmp_path)
-    master = read(MASTERS[name])
-    first = [s for s in solution_cells(master)][:1]
-    needs = [c.source for c in master.cells if c.cell_type == "code"][1:]   # skip the setup
-    prefix = [s for s in needs[: needs.index(first[0])] if "BEGIN SOLUTION" not in s]
+    jobs = []
+    for name in sorted(MASTERS):
+        folder = tmp_path_factory.mktemp(f"alone-{name}")
+        shutil.copy(built[name]["notebook"], folder)
+        master = read(MASTERS[name])
+        first = solution_cells(master)[:1]
+        needs = [c.source for c in master.cells if c.cell_type == "code"][1:]   # skip the setup
+        prefix = [src for src in needs[: needs.index(first[0])] if "BEGIN SOLUTION" not in src]
+        jobs.append([name, str(folder), prefix + first])
+    site = built[sorted(MASTERS)[0]]["notebook"].parent
     proc = subprocess.run(
-        [sys.executable, "-c", ALONE, str(built[name]["notebook"].parent), name, str(MASTERS[name]),
-         deployed_site_url() + "assignments/", json.dumps(prefix + first)],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [sys.executable, "-c", ALONE, str(site), deployed_site_url() + "assignments/",
+         json.dumps(jobs)], capture_output=True, text=True, check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    assert proc.returncode == 0 and "checked" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", sorted(MASTERS))
+def test_a_notebook_alone_fetches_its_checks(alone, name):
+    """The notebook alone fetches its checks, keeps the student's notebook, and grades q1."""
+    assert alone[name] == "checked", alone[name]
 
 
 def test_the_page_states_each_assignments_points_and_environment(built):
