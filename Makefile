@@ -50,7 +50,9 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# BENCH_ARGS, e.g. "--runs 5" or "--skip-tests": see bench/run.py.
+# Prints the cold and warm build, the rebuild after saving a page or a snippet under
+# `mkdocs serve`, page weights, Lighthouse scores and the suite's time.
+# BENCH_ARGS, e.g. "--runs 5", "--skip-lighthouse", "--skip-serve" or "--skip-tests": see bench/run.py.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

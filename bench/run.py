@@ -1,7 +1,18 @@
-"""Measure the site: build time, per-page weight and load, Lighthouse scores, test-suite time.
+"""Measure the site: build and rebuild times, per-page weight and load, Lighthouse scores, test-suite time.
 
 Prints a table; asserts nothing (these machines are noisy). Run with `make bench`.
-Options: --skip-lighthouse, --skip-tests, --runs N (Lighthouse runs per page and form factor).
+Options: --skip-lighthouse, --skip-tests, --skip-serve, --runs N (Lighthouse runs per page
+and form factor).
+
+Build times: the cold build starts from an empty build cache (BUILD_CACHE_DIR), so it runs
+the notebooks and renders every formula; the warm build uses the cache the cold one
+filled. The rebuilds are timed the way an author sees them: `mkdocs serve` runs (as
+`make serve` starts it), the bench saves an edit to a page or a snippet and polls the
+page until the server hands out the rebuilt version; the time from the save to that
+response is printed (median of 3 saves). The edits are invisible (an HTML comment, a
+Python comment) and every file is restored afterwards. A snippet that a notebook imports
+makes that notebook run again, so two snippets are timed: one no notebook imports and
+one both notebooks import.
 
 One Lighthouse run of the same page on the same machine can score 10 points apart from
 the next (mobile performance on the long pages ranged 74-92 in a row), so each page is
@@ -26,9 +37,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import resource
+import socket
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -80,11 +94,113 @@ def serve(directory: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def build(site: Path) -> float:
-    start = time.perf_counter()
+def source_date_epoch() -> str:
+    out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True,
+                         check=False).stdout.strip()
+    return out if out.isdigit() else "1700000000"
+
+
+ENV["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH") or source_date_epoch()
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def build(site: Path, cache: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one strict build with the given build cache."""
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                   cwd=ROOT, env=ENV, check=True, capture_output=True)
-    return time.perf_counter() - start
+                   cwd=ROOT, env={**ENV, "BUILD_CACHE_DIR": str(cache)}, check=True, capture_output=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+# --- rebuilds under mkdocs serve ------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def wait_for(url: str, marker: str | None, timeout: float) -> float | None:
+    """Seconds until `url` answers (and holds `marker`); None on timeout."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        text = fetch(url)
+        if text is not None and (marker is None or marker in text):
+            return time.perf_counter() - start
+        time.sleep(0.05)
+    return None
+
+
+# (what is saved, the page that shows it, how the edit is written)
+EDITS = [
+    ("docs/affine-layer.md", "affine-layer/", "\n<!-- bench edit {n} -->\n"),
+    ("snippets/bias_gradient.py", "bias-broadcast/", "\n# bench edit {n}\n"),
+    ("snippets/affine.py", "affine-layer/", "\n# bench edit {n}\n"),
+]
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds so far of a process and its living children (psutil, from ipykernel)."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return total
+
+
+def serve_rebuilds(cache: Path, saves: int = 3) -> dict[str, list[tuple[float | None, float]]]:
+    """(seconds from saving an edit to `mkdocs serve` serving the rebuilt page, CPU seconds
+    the server spent meanwhile), per edit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT,
+        env={**ENV, "SITE_URL": base, "BUILD_CACHE_DIR": str(cache)}, stdout=log, stderr=subprocess.STDOUT)
+    originals = {path: (ROOT / path).read_bytes() for path, _, _ in EDITS}
+    times: dict[str, list[tuple[float | None, float]]] = {path: [] for path, _, _ in EDITS}
+    try:
+        if wait_for(base, None, 600) is None:
+            raise RuntimeError("mkdocs serve did not start")
+        n = 0
+        for path, page, edit in EDITS:
+            for _ in range(saves):
+                n += 1
+                marker = edit.format(n=n).strip()
+                time.sleep(1.0)  # the server's file watcher settles after the previous rebuild
+                saved, cpu = time.perf_counter(), tree_cpu(server.pid)
+                (ROOT / path).write_bytes(originals[path] + edit.format(n=n).encode())
+                shown = wait_for(base + page, marker, 300)
+                times[path].append((None if shown is None else time.perf_counter() - saved,
+                                    tree_cpu(server.pid) - cpu))
+            (ROOT / path).write_bytes(originals[path])
+    finally:
+        for path, data in originals.items():
+            (ROOT / path).write_bytes(data)
+        server.terminate()
+        server.wait(timeout=30)
+    return times
 
 
 def pages(site: Path) -> list[str]:
@@ -199,13 +315,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-tests", action="store_true")
+    parser.add_argument("--skip-serve", action="store_true")
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page and form factor")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        build_s = build(site)
-        print(f"build (mkdocs build --strict, notebooks executed): {build_s:.1f} s\n")
+        site, cache = Path(tmp) / "site", Path(tmp) / "cache"
+        cold, cold_cpu = build(Path(tmp) / "cold", cache)
+        print(f"cold build (mkdocs build --strict, empty build cache, notebooks executed): "
+              f"{cold:.1f} s (CPU {cold_cpu:.1f} s)")
+        warm, warm_cpu = build(site, cache)
+        print(f"warm build (the cold build's cache): {warm:.1f} s (CPU {warm_cpu:.1f} s)")
+        if not args.skip_serve:
+            for path, runs in serve_rebuilds(cache).items():
+                shown = [f"{s:.1f}" if s is not None else "timeout" for s, _ in runs]
+                good = sorted(s for s, _ in runs if s is not None)
+                median = f"{statistics.median(good):.1f} s" if good else "timeout"
+                cpu = statistics.median(c for _, c in runs)
+                print(f"mkdocs serve, save {path} -> rebuilt page served: {median} "
+                      f"(each: {', '.join(shown)} s; server CPU {cpu:.1f} s)")
+        print()
         server, base = serve(site)
         page_dirs = pages(site)
         rows = weigh(site, base, page_dirs)
@@ -238,11 +367,13 @@ def main() -> None:
         print_misses(scores)
 
     if not args.skip_tests:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=ENV,
                               capture_output=True, text=True, check=False)
         summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
-        print(f"test suite: {time.perf_counter() - start:.0f} s ({summary})")
+        load = os.getloadavg()[1]
+        print(f"test suite: {time.perf_counter() - start:.0f} s, CPU {children_cpu() - cpu:.0f} s, "
+              f"{os.cpu_count()} cores, load average over 5 min {load:.1f} ({summary})")
 
 
 if __name__ == "__main__":

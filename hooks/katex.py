@@ -26,6 +26,12 @@ search plugin reads it (``on_page_context``, high priority) and back just after.
 Each page preloads the KaTeX fonts its formulas use (``on_post_page``): they arrive
 with the stylesheets, so no formula is laid out twice (once in a fallback font, once in
 KaTeX's) and nothing shifts while the page loads.
+
+Rebuilds (``make serve``) reuse what did not change, from the build cache (build_cache.py,
+under .cache/): each formula's HTML and the characters it draws in each font, keyed by the
+formula; each cut font, keyed by its characters. Both are namespaced by this file, the
+renderer, KaTeX's files and the fontTools and brotli versions, so a change to any of them
+starts afresh. Node is started only when some formula is new.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import build_cache
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
@@ -189,11 +196,50 @@ def render_all(items: list[dict]) -> list[dict]:
     return json.loads(proc.stdout)
 
 
+def _namespace() -> str:
+    """What every cached formula and font depends on besides its own input."""
+    fonts = sorted((KATEX_DIST / "fonts").glob("*.woff2"))
+    return build_cache.digest(
+        Path(__file__).read_bytes(), RENDERER.read_bytes(),
+        (KATEX_DIST.parent / "package.json").read_bytes(), (KATEX_DIST / "katex.js").read_bytes(),
+        (KATEX_DIST / "katex.min.css").read_bytes(), *(f.read_bytes() for f in fonts),
+        build_cache.versions("fonttools", "brotli"),
+    )
+
+
+def _formula_key(formula: dict) -> str:
+    return build_cache.digest(formula["tex"], "display" if formula["display"] else "inline")
+
+
+def render_cached(formulas: list[dict], table: build_cache.Table, rules: dict) -> list[dict]:
+    """[{'html', 'fonts': {font name: characters}} or {'error'}] for each formula: from the
+    cache where it holds the formula, else rendered (each distinct formula once) and stored.
+    Errors are never stored, so a malformed formula fails every build."""
+    keys = [_formula_key(f) for f in formulas]
+    known = {key: table.get(key) for key in dict.fromkeys(keys)}
+    missing = [key for key, value in known.items() if value is None]
+    if missing:
+        first = dict(zip(keys, formulas))  # one formula per key (the key is its TeX and mode)
+        rendered = render_all([{"tex": first[key]["tex"], "display": first[key]["display"]} for key in missing])
+        for key, result in zip(missing, rendered):
+            if "error" in result:
+                known[key] = result
+                continue
+            used = fonts_used(result["html"], rules)
+            known[key] = {"html": result["html"], "fonts": {name: "".join(sorted(chars)) for name, chars in used.items()}}
+            table.put(key, known[key])
+    return [known[key] for key in keys]
+
+
 def on_env(env, config, files):
     _page_fonts.clear()
     if not _formulas:
         return env
-    results = render_all([{"tex": f["tex"], "display": f["display"]} for f in _formulas])
+    namespace = _namespace()
+    cache = build_cache.root(config)
+    table = build_cache.Table(cache / "katex" if cache else None, namespace)
+    rules = font_rules(_katex_css())
+    results = render_cached(_formulas, table, rules)
     errors = [
         f"{f['page']}: {r['error']}\n    formula: {f['tex']!r}"
         for f, r in zip(_formulas, results)
@@ -201,6 +247,7 @@ def on_env(env, config, files):
     ]
     if errors:
         raise PluginError("KaTeX could not render {} formula(s):\n{}".format(len(errors), "\n".join(errors)))
+    table.save()
 
     def html_for(match: re.Match) -> str:
         index = int(match.group(1))
@@ -217,19 +264,32 @@ def on_env(env, config, files):
         tag = "div" if _formulas[index]["display"] else "span"
         return f'<{tag} class="arithmatex">{html.escape(visible_text(results[index]["html"]))}</{tag}>'
 
-    rules = font_rules(_katex_css())
     by_page: dict[str, set[str]] = {}
     by_font: dict[str, set[str]] = {name: set(EXTRA_CHARACTERS) for name in _font_files}
     for formula, result in zip(_formulas, results):
-        for name, characters in fonts_used(result["html"], rules).items():
+        for name, characters in result["fonts"].items():
             by_page.setdefault(formula["page"], set()).add(name)
-            by_font[name] |= characters
+            by_font[name] |= set(characters)
     for page in _pages:
         page._katex_search = PLACEHOLDER_RE.sub(search_text_for, page.content)
         page.content = page._katex_full = PLACEHOLDER_RE.sub(html_for, page.content)
         _page_fonts[page.file.src_uri] = sorted(by_page.get(page.file.src_uri, ()))
+    font_cache = cache / "katex-fonts" if cache else None
+    kept = set()
     for name, font in _font_files.items():
-        font.content_bytes = subset_font((KATEX_DIST / "fonts" / f"{name}.woff2").read_bytes(), by_font[name])
+        original = (KATEX_DIST / "fonts" / f"{name}.woff2").read_bytes()
+        cut = font_cache / f"{build_cache.digest(namespace, name, ''.join(sorted(by_font[name])))}.woff2" \
+            if font_cache else None
+        if cut is not None and cut.exists():
+            font.content_bytes = cut.read_bytes()
+        else:
+            font.content_bytes = subset_font(original, by_font[name])
+            if cut is not None:
+                build_cache.write_atomically(cut, font.content_bytes)
+        kept.add(cut)
+    if font_cache is not None:
+        for stale in set(font_cache.glob("*.woff2")) - kept:
+            stale.unlink(missing_ok=True)
 
     _formulas.clear()
     _pages.clear()

@@ -24,14 +24,20 @@ screens and checks both: each placeholder is at least the block's real height, a
 first marked block starts below the first screen.
 
 Notebook pages (one block each) and the print page are left as they are.
+
+Reading the blocks is most of this hook's time; rebuilds reuse the blocks of an article
+that did not change, from the build cache (build_cache.py), keyed by the article and
+namespaced by this file.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from html.parser import HTMLParser
 
+import build_cache
 from mkdocs.exceptions import PluginError
 
 ARTICLE = '<article class="md-content__inner md-typeset">'
@@ -195,10 +201,11 @@ def blocks(article: str) -> list[tuple[int, str, str, float]]:
     return [(at, start, tag, box if isinstance(box, float) else box.height()) for at, start, tag, box in parsed.top]
 
 
-def mark(article: str) -> tuple[str, int]:
-    """The article with its blocks after the first START_EM marked; and how many were marked."""
+def mark(article: str, found: list | None = None) -> tuple[str, int]:
+    """The article with its blocks after the first START_EM marked; and how many were marked.
+    `found`: the article's blocks() if already known."""
     parts, last, above, marked = [], 0, 0.0, 0
-    for at, start, tag, em in blocks(article):
+    for at, start, tag, em in blocks(article) if found is None else found:
         skippable = tag not in HEADINGS and not (tag == "div" and 'class="arithmatex"' in start)
         if skippable and above >= START_EM:
             if article[at:at + len(start)] != start:
@@ -213,6 +220,16 @@ def mark(article: str) -> tuple[str, int]:
     return "".join(parts), marked
 
 
+_cache: build_cache.Table | None = None
+
+
+def on_pre_build(config) -> None:
+    global _cache
+    folder = build_cache.root(config)
+    _cache = build_cache.Table(folder / "phone-layout" if folder else None,
+                               build_cache.digest(Path(__file__).read_bytes()))
+
+
 def on_post_page(output: str, page, config) -> str:
     if page.file.src_uri.endswith(".ipynb") or page.file.src_uri.startswith("print_page"):
         return output
@@ -221,5 +238,15 @@ def on_post_page(output: str, page, config) -> str:
         raise PluginError(f"phone_layout hook: no {ARTICLE} in {page.file.src_uri}; the theme changed")
     begin += len(ARTICLE)
     end = output.index("</article>", begin)
-    article, _ = mark(output[begin:end])
+    inner = output[begin:end]
+    key = build_cache.digest(inner)
+    found = _cache.get(key)
+    if found is None:
+        found = blocks(inner)
+        _cache.put(key, found)
+    article, _ = mark(inner, [tuple(block) for block in found])
     return output[:begin] + article + output[end:]
+
+
+def on_post_build(config) -> None:
+    _cache.save()

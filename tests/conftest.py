@@ -1,11 +1,21 @@
-"""Shared fixtures: the site built once per test session, and helpers to build variants."""
+"""Shared fixtures: the site built once per test run, and helpers to build variants.
+
+The suite runs in parallel (pytest-xdist, `-n auto` in pyproject.toml). Every worker
+that needs the built site waits for the same build: the first one to ask builds it
+under a file lock in the run's shared temporary folder, the others read its result.
+The build starts in the background as soon as a worker begins, so the snippet and
+page tests run while it builds.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,14 +50,63 @@ def mkdocs_build(config: Path, site_dir: Path, **env) -> subprocess.CompletedPro
     )
 
 
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder every worker of this run sees (pytest-xdist's documented pattern: the
+    workers' temporary folders sit side by side in the run's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+class SharedBuild:
+    """The real site, built with --strict once per run, whichever worker asks first.
+
+    The lock is an flock on a file in the run's shared folder: it is held for the whole
+    build, so a second caller (another worker, or another thread here) blocks until the
+    result is written, then reads it."""
+
+    def __init__(self, folder: Path):
+        self.site = folder / "site"
+        self.lock = folder / "site.lock"
+        self.result = folder / "site.result.json"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Build in a background thread (the build itself is a subprocess)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._ensure, name="site build", daemon=True)
+            self._thread.start()
+
+    def _ensure(self) -> dict:
+        with open(self.lock, "w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            if not self.result.exists():
+                proc = mkdocs_build(ROOT / "mkdocs.yml", self.site)
+                self.result.write_text(json.dumps({"returncode": proc.returncode, "stderr": proc.stderr[-5000:]}))
+            return json.loads(self.result.read_text())
+
+    def get(self) -> Path:
+        result = self._ensure()
+        if result["returncode"] != 0:
+            pytest.fail(f"mkdocs build --strict failed:\n{result['stderr']}")
+        return self.site
+
+
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory) -> Path:
-    """The real site, built with --strict into a temporary directory."""
-    out = tmp_path_factory.mktemp("site")
-    proc = mkdocs_build(ROOT / "mkdocs.yml", out)
-    if proc.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{proc.stderr[-5000:]}")
-    return out
+def shared_build(tmp_path_factory) -> SharedBuild:
+    return SharedBuild(shared_tmp(tmp_path_factory))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_the_build_early(request, shared_build):
+    """If any selected test needs the site, start building it now, in the background."""
+    if any("site_dir" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        shared_build.start()
+
+
+@pytest.fixture(scope="session")
+def site_dir(shared_build) -> Path:
+    """The real site, built with --strict into a temporary directory (once per run)."""
+    return shared_build.get()
 
 
 @pytest.fixture
@@ -76,3 +135,22 @@ def html_pages(site: Path) -> list[Path]:
 def strip_code(html: str) -> str:
     """HTML without <pre>, <code>, <script> and <style> elements."""
     return re.sub(r"<(pre|code|script|style)\b.*?</\1>", "", html, flags=re.DOTALL | re.IGNORECASE)
+
+
+# --- order: the longest tests first, so that no worker is left with one at the end ----
+
+SLOW_FIRST = ("tests/test_print.py::test_print_page_prints_to_pdf", "tests/test_offline_reproducible.py",
+              "docs/notebooks/", "tests/test_browser.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Start the known long tests first (the PDF print, the clean builds, the notebooks,
+    the browser pages); the many short tests then fill in around them. The order of
+    tests within a file is kept."""
+    def rank(item):
+        for i, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return i
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each rank is the collection order

@@ -69,7 +69,7 @@ def browser(pw):
 class Visit:
     """A page opened in a fresh context that records errors and off-host requests."""
 
-    def __init__(self, browser, url, **context_args):
+    def __init__(self, browser, url, wait_until="load", **context_args):
         self.context = browser.new_context(**context_args)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -77,7 +77,11 @@ class Visit:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.route("**/*", self._route)
-        self.page.goto(url, wait_until="load")
+        try:
+            self.page.goto(url, wait_until=wait_until)
+        except Exception:
+            self.context.close()
+            raise
 
     def _route(self, route):
         host = urlparse(route.request.url).hostname
@@ -133,66 +137,233 @@ def set_palette(page, scheme: str):
     assert page.get_attribute("body", "data-md-color-scheme") == scheme
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_page_in_the_browser(browser, base_url, page_dir):
-    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
-                  viewport={"width": 1280, "height": 900})
-    page = visit.page
-    try:
-        # formulas: all typeset, as many as the source holds, no raw TeX visible
-        rendered = page.locator(".katex").count()
-        assert page.locator(".katex .katex-mathml math").count() == rendered, "a formula lacks MathML"
-        expected = formulas_in_source(page_dir)
-        if expected is not None:
-            assert rendered == expected, f"{rendered} formulas rendered, the source holds {expected}"
-        text = page.locator("article").inner_text()
-        for raw in ("\\(", "\\[", "$$", "\\frac", "\\begin{", "\\mathbf"):
-            assert raw not in text, f"raw TeX {raw!r} visible on the page"
-        # every heading permalink points at an element that exists
-        for href in page.locator("a.headerlink").evaluate_all("els => els.map(e => e.getAttribute('href'))"):
-            assert href.startswith("#") and page.locator(f"[id='{href[1:]}']").count() == 1, href
-        # accessibility in both palettes, with a screenshot of each
+def page_url(base_url: str, page_dir: str) -> str:
+    return f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
+
+
+def each_page(pages: list[str] = PAGE_DIRS) -> list:
+    """The parameters of a per-page check. Grouped by page: pytest-xdist (--dist loadgroup)
+    runs every check of one page in one worker, which then loads the page once for all of
+    them (see PageTour)."""
+    return [pytest.param(d, id=d, marks=pytest.mark.xdist_group(f"page {d}")) for d in pages]
+
+
+# --- one tour of each page, shared by the per-page checks ---------------------------------
+#
+# Each per-page check used to open the page on its own: 15 loads and 3 axe runs per page.
+# A PageTour opens each page in the states the checks need, once each, and records what
+# each check reads; the checks below assert on those records. What is loaded where:
+#
+#   desktop    1350x940, theme script on, error and off-host request recording:
+#              positions of headings/tables/code/formulas (theme-script check, desktop),
+#              formula counts, raw TeX, permalinks, glyphs and font preloads, nothing
+#              skipped on a desktop, then both palettes (screenshot + axe each), and last
+#              the destructive one: every displayed formula laid out to compare heights.
+#   narrow     375x812, mouse and keyboard: positions (theme-script check, phone) and axe.
+#   no_script  the same two viewports with the theme's script blocked (theme-script check).
+#   phone      375x812 touch phone: sideways scroll (and the phone screenshots).
+#   phones     320, 412 and 479 px touch phones: lazily laid out blocks.
+#   sidebars   classic scrollbars, 1350x940: sidebar links without and with the script.
+#
+# A step that raises keeps its exception and only the checks that read that step fail.
+
+class _Raised:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+class Steps(dict):
+    """What one load of a page measured, step by step."""
+
+    def run(self, name: str, fn) -> None:
+        loaded = dict.get(self, "load")
+        if isinstance(loaded, _Raised):
+            self[name] = loaded  # the page never loaded: every step reports why
+            return
+        try:
+            self[name] = fn()
+        except Exception as exc:  # noqa: BLE001 - re-raised by the check that reads this step
+            self[name] = _Raised(exc)
+
+    def __getitem__(self, name: str):
+        value = dict.__getitem__(self, name)
+        if isinstance(value, _Raised):
+            raise value.exc
+        return value
+
+
+FORMULA_COUNTS = """() => [document.querySelectorAll('.katex').length,
+                        document.querySelectorAll('.katex .katex-mathml math').length]"""
+PERMALINKS = """() => {
+  const ids = {};
+  for (const e of document.querySelectorAll('[id]')) ids[e.id] = (ids[e.id] || 0) + 1;
+  return [...document.querySelectorAll('a.headerlink')].map(a => {
+    const href = a.getAttribute('href');
+    return [href, href && href.startsWith('#') ? (ids[href.slice(1)] || 0) : 0];
+  });
+}"""
+PRELOADED_FONTS = """() => [...document.querySelectorAll('link[rel=preload][as=font]')]
+  .map(l => l.href.split('/').pop().replace('.woff2', ''))"""
+SKIPPED_ON_DESKTOP = """() => [...document.querySelectorAll('.md-typeset > [data-later]')]
+  .filter(b => getComputedStyle(b).contentVisibility !== 'visible').length"""
+DESKTOP = {"width": 1350, "height": 940}
+NARROW = {"width": 375, "height": 812}
+
+
+class PageTour:
+    def __init__(self, browser, base_url: str, page_dir: str):
+        self.browser, self.page_dir = browser, page_dir
+        self.url = page_url(base_url, page_dir)
+        self.name = "home" if page_dir == "." else page_dir.replace("/", "--")
+
+    @functools.cached_property
+    def desktop(self) -> Steps:
+        steps = Steps()
+        steps.run("load", lambda: Visit(self.browser, self.url, wait_until="networkidle", viewport=DESKTOP))
+        visit = dict.get(steps, "load")
+        page = getattr(visit, "page", None)
+        # first, before anything on the page is touched: where the theme's script left things
+        steps.run("positions", lambda: page.evaluate(POSITIONS))
+        steps.run("formulas", lambda: page.evaluate(FORMULA_COUNTS))
+        steps.run("article_text", lambda: page.locator("article").inner_text())
+        steps.run("permalinks", lambda: page.evaluate(PERMALINKS))
+        steps.run("drawn_text", lambda: page.evaluate(DRAWN_TEXT))
+        steps.run("preloaded", lambda: set(page.evaluate(PRELOADED_FONTS)))
+        steps.run("skipped_on_desktop", lambda: page.evaluate(SKIPPED_ON_DESKTOP))
         SHOTS.mkdir(exist_ok=True)
-        name = "home" if page_dir == "." else page_dir.replace("/", "--")
         for scheme in ("default", "slate"):
-            set_palette(page, scheme)
-            page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"), full_page=False)
-            bad = serious_axe_violations(page)
-            assert not bad, f"axe in the {scheme} palette:\n" + "\n".join(bad)
-        set_palette(page, "default")
-        assert not visit.errors, visit.errors
-        assert not visit.remote, visit.remote
-    finally:
-        visit.close()
+            def palette(scheme=scheme):
+                set_palette(page, scheme)
+                page.screenshot(path=str(SHOTS / f"{self.name}-{scheme}.png"), full_page=False)
+                return serious_axe_violations(page)
+            steps.run(f"axe {scheme}", palette)
+        steps.run("palette back", lambda: set_palette(page, "default"))
+        # last: lays every displayed formula out for real, which changes the page
+        steps.run("reserved", lambda: page.evaluate(RESERVED_AND_DRAWN))
+        steps.run("errors", lambda: list(visit.errors))
+        steps.run("remote", lambda: list(visit.remote))
+        if visit is not None and not isinstance(visit, _Raised):
+            visit.close()
+        return steps
 
+    @functools.cached_property
+    def narrow(self) -> Steps:
+        steps = Steps()
+        steps.run("load", lambda: Visit(self.browser, self.url, wait_until="networkidle", viewport=NARROW))
+        visit = dict.get(steps, "load")
+        page = getattr(visit, "page", None)
+        steps.run("positions", lambda: page.evaluate(POSITIONS))
+        steps.run("axe", lambda: serious_axe_violations(page))
+        if visit is not None and not isinstance(visit, _Raised):
+            visit.close()
+        return steps
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_no_sideways_scroll_on_a_phone(browser, base_url, page_dir):
-    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
-                  viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True)
-    try:
-        width = visit.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert width[0] <= width[1], f"page is {width[0]} px wide in a {width[1]} px viewport"
-        if page_dir in ("affine-layer", "multilayer-backprop"):
+    @functools.cache
+    def no_script(self, form: str) -> Steps:
+        steps = Steps()
+        viewport = DESKTOP if form == "desktop" else NARROW
+        steps.run("positions", lambda: measure(self.browser, self.url, viewport, POSITIONS, theme_script=False)[0])
+        return steps
+
+    @functools.cached_property
+    def phone(self) -> Steps:
+        steps = Steps()
+        steps.run("load", lambda: Visit(self.browser, self.url, viewport=NARROW, device_scale_factor=2,
+                                        is_mobile=True, has_touch=True))
+        visit = dict.get(steps, "load")
+        page = getattr(visit, "page", None)
+        steps.run("width", lambda: page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+        if self.page_dir in ("affine-layer", "multilayer-backprop"):
             SHOTS.mkdir(exist_ok=True)
-            visit.page.screenshot(path=str(SHOTS / f"{page_dir}-phone.png"))
-    finally:
-        visit.close()
+            steps.run("screenshot", lambda: page.screenshot(path=str(SHOTS / f"{self.page_dir}-phone.png")))
+        if visit is not None and not isinstance(visit, _Raised):
+            visit.close()
+        return steps
+
+    @functools.cached_property
+    def phones(self) -> Steps:
+        steps = Steps()
+        context = self.browser.new_context(viewport=PHONES[0], is_mobile=True, has_touch=True, device_scale_factor=2)
+        try:
+            page = context.new_page()
+            page.add_init_script(LAYOUT_SHIFTS)
+            for phone in PHONES:
+                def lazily(phone=phone):
+                    page.set_viewport_size(phone)
+                    page.goto(self.url, wait_until="load")
+                    return page.evaluate(LATER_BLOCKS)
+                steps.run(f"{phone['width']}x{phone['height']}", lazily)
+        finally:
+            context.close()
+        return steps
+
+    @functools.cache
+    def sidebars(self, browser_with_scrollbars) -> Steps:
+        steps = Steps()
+        steps.run("before", lambda: measure(browser_with_scrollbars, self.url, DESKTOP, SIDEBAR_LINKS,
+                                            theme_script=False)[0])
+        # after the script, then with the pointer over each sidebar, which restyles its scrollbar
+        steps.run("after", lambda: measure(browser_with_scrollbars, self.url, DESKTOP, SIDEBAR_LINKS, hover=[
+            ".md-sidebar--primary .md-nav__title", ".md-sidebar--secondary .md-nav__title"]))
+        return steps
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_narrow_window_is_accessible(browser, base_url, page_dir):
+@pytest.fixture(scope="session")
+def tours(browser, base_url):
+    """page_dir -> its PageTour, made on first use."""
+    made: dict[str, PageTour] = {}
+
+    def tour(page_dir: str) -> PageTour:
+        if page_dir not in made:
+            made[page_dir] = PageTour(browser, base_url, page_dir)
+        return made[page_dir]
+
+    return tour
+
+
+@pytest.mark.parametrize("page_dir", each_page())
+def test_page_in_the_browser(tours, page_dir):
+    seen = tours(page_dir).desktop
+    # formulas: all typeset, as many as the source holds, no raw TeX visible
+    rendered, with_mathml = seen["formulas"]
+    assert with_mathml == rendered, "a formula lacks MathML"
+    expected = formulas_in_source(page_dir)
+    if expected is not None:
+        assert rendered == expected, f"{rendered} formulas rendered, the source holds {expected}"
+    text = seen["article_text"]
+    for raw in ("\\(", "\\[", "$$", "\\frac", "\\begin{", "\\mathbf"):
+        assert raw not in text, f"raw TeX {raw!r} visible on the page"
+    # every heading permalink points at an element that exists
+    for href, targets in seen["permalinks"]:
+        assert href.startswith("#") and targets == 1, href
+    # accessibility in both palettes, with a screenshot of each
+    for scheme in ("default", "slate"):
+        bad = seen[f"axe {scheme}"]
+        assert not bad, f"axe in the {scheme} palette:\n" + "\n".join(bad)
+    seen["palette back"]
+    assert not seen["errors"], seen["errors"]
+    assert not seen["remote"], seen["remote"]
+
+
+@pytest.mark.parametrize("page_dir", each_page())
+def test_no_sideways_scroll_on_a_phone(tours, page_dir):
+    seen = tours(page_dir).phone
+    width = seen["width"]
+    assert width[0] <= width[1], f"page is {width[0]} px wide in a {width[1]} px viewport"
+    if "screenshot" in seen:
+        seen["screenshot"]
+
+
+@pytest.mark.parametrize("page_dir", each_page())
+def test_narrow_window_is_accessible(tours, page_dir):
     """At 375 px what scrolls sideways (wide tables, formulas, code) must be reachable from
     the keyboard. A window this narrow with a mouse and keyboard: on touch-only devices the
     theme itself drops the tab stop of wide code blocks (it sets tabindex only where
     "(hover)" matches)."""
-    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}",
-                  viewport={"width": 375, "height": 812})
-    try:
-        bad = serious_axe_violations(visit.page)
-        assert not bad, "axe at 375 px:\n" + "\n".join(bad)
-    finally:
-        visit.close()
+    bad = tours(page_dir).narrow["axe"]
+    assert not bad, "axe at 375 px:\n" + "\n".join(bad)
+
 
 
 POSITIONS = """async () => {
@@ -223,22 +394,21 @@ def measure(browser, url: str, viewport: dict, script: str, theme_script: bool =
         context.close()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1350, "height": 940}, {"width": 375, "height": 812}],
-                         ids=["desktop", "phone"])
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_the_theme_script_moves_nothing(browser, base_url, page_dir, viewport):
+@pytest.mark.parametrize("form", ["desktop", "phone"])
+@pytest.mark.parametrize("page_dir", each_page())
+def test_the_theme_script_moves_nothing(tours, page_dir, form):
     """Headings, tables, code and formulas sit where they are before the theme's script
     runs: what the script changes after load (e.g. wrapping tables) must not shift the
     page (Lighthouse CLS). Compared with the same page loaded without the script."""
-    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
-    positions = {with_script: measure(browser, url, viewport, POSITIONS, theme_script=with_script)[0]
-                 for with_script in (False, True)}
+    tour = tours(page_dir)
+    positions = {False: tour.no_script(form)["positions"],
+                 True: (tour.desktop if form == "desktop" else tour.narrow)["positions"]}
     assert len(positions[False]) == len(positions[True])
     moved = [(a, b) for a, b in zip(positions[False], positions[True]) if a != b]
     assert not moved, f"{len(moved)} elements moved when the theme's script ran, e.g. {moved[:3]}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser_with_scrollbars(pw):
     """Chromium drawing classic scrollbars that take up room, as on a Windows or Linux
     desktop (Playwright hides them by default)."""
@@ -257,17 +427,13 @@ SIDEBAR_LINKS = """async () => {
 }"""
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_sidebars_keep_their_layout_when_the_theme_script_sizes_them(browser_with_scrollbars, base_url, page_dir):
+@pytest.mark.parametrize("page_dir", each_page())
+def test_sidebars_keep_their_layout_when_the_theme_script_sizes_them(tours, browser_with_scrollbars, page_dir):
     """On a desktop with classic scrollbars, the navigation and the table of contents are
     laid out the same before and after the theme's script gives the sidebars their height
     (it used to remove a scrollbar from the table of contents, which re-wrapped: CLS)."""
-    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
-    viewport = {"width": 1350, "height": 940}
-    [before] = measure(browser_with_scrollbars, url, viewport, SIDEBAR_LINKS, theme_script=False)
-    # after the script, then with the pointer over each sidebar, which restyles its scrollbar
-    after = measure(browser_with_scrollbars, url, viewport, SIDEBAR_LINKS,
-                    hover=[".md-sidebar--primary .md-nav__title", ".md-sidebar--secondary .md-nav__title"])
+    seen = tours(page_dir).sidebars(browser_with_scrollbars)
+    before, after = seen["before"], seen["after"]
     assert len(before) > 5
     for state, links in zip(("loaded", "pointer on the navigation", "pointer on the contents"), after):
         moved = [(a, b) for a, b in zip(before, links) if a != b]
@@ -437,22 +603,18 @@ RESERVED_AND_DRAWN = """async () => {
 }"""
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_off_screen_formulas_reserve_their_drawn_height(browser, base_url, site_dir, page_dir):
+@pytest.mark.parametrize("page_dir", each_page())
+def test_off_screen_formulas_reserve_their_drawn_height(tours, site_dir, page_dir):
     """hooks/katex.py computes each displayed formula's height from KaTeX's output; here
     chromium lays each one out and the two must agree within 0.1 em (formulas in a hidden
     tab, 0 px tall, are left out). A formula skipped off screen takes its real height when
     it is shown: a mismatch moves what is below it (a layout shift near the fold)."""
-    visit = Visit(browser, f"{base_url}/{page_dir}/", viewport={"width": 1280, "height": 900})
-    try:
-        rows = visit.page.evaluate(RESERVED_AND_DRAWN)
-        drawn = [(r, h, em) for r, h, em in rows if h > 0]
-        displayed = (site_dir / page_dir / "index.html").read_text(encoding="utf-8").count('<div class="arithmatex"')
-        assert (len(drawn) > 0) == (displayed > 0), f"{len(drawn)} formulas drawn, {displayed} in the page"
-        off = [(round(r, 1), round(h, 1)) for r, h, em in drawn if abs(r - h) > 0.1 * em]
-        assert not off, f"reserved vs drawn height (px): {off}"
-    finally:
-        visit.close()
+    rows = tours(page_dir).desktop["reserved"]
+    drawn = [(r, h, em) for r, h, em in rows if h > 0]
+    displayed = (site_dir / page_dir / "index.html").read_text(encoding="utf-8").count('<div class="arithmatex"')
+    assert (len(drawn) > 0) == (displayed > 0), f"{len(drawn)} formulas drawn, {displayed} in the page"
+    off = [(round(r, 1), round(h, 1)) for r, h, em in drawn if abs(r - h) > 0.1 * em]
+    assert not off, f"reserved vs drawn height (px): {off}"
 
 
 LATER_BLOCKS = """async () => {
@@ -473,8 +635,8 @@ new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.p
 PHONES = [{"width": 320, "height": 568}, {"width": 412, "height": 915}, {"width": 479, "height": 1000}]
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_phones_lay_out_long_pages_lazily_without_moving_anything(browser, base_url, page_dir):
+@pytest.mark.parametrize("page_dir", each_page())
+def test_phones_lay_out_long_pages_lazily_without_moving_anything(tours, page_dir):
     """hooks/phone_layout.py marks the blocks after a page's first screens; on a phone the
     browser skips their layout until the reader scrolls near them. On phones from 320 to
     479 px wide: every marked block is skipped at load, the height it reserves is at least
@@ -482,36 +644,23 @@ def test_phones_lay_out_long_pages_lazily_without_moving_anything(browser, base_
     accessibility checkers misread the page) and not wildly more (the scrollbar stays
     honest: at most 3 times, over the page), the first marked block starts below the first
     screen, and nothing shifts while the page loads. On a desktop nothing is skipped."""
-    url = f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}"
-    context = browser.new_context(viewport=PHONES[0], is_mobile=True, has_touch=True, device_scale_factor=2)
-    try:
-        page = context.new_page()
-        page.add_init_script(LAYOUT_SHIFTS)
-        for phone in PHONES:
-            page.set_viewport_size(phone)
-            page.goto(url, wait_until="load")
-            got = page.evaluate(LATER_BLOCKS)
-            where = f"{phone['width']}x{phone['height']}"
-            assert not sum(got["shifts"]), f"{where}: layout shifts while loading: {got['shifts']}"
-            if page_dir in ("errata", "layouts", "multilayer-backprop"):
-                assert len(got["drawn"]) > 10, f"{where}: a long page with {len(got['drawn'])} blocks marked"
-            if not got["drawn"]:
-                continue
-            assert got["skipped"] == len(got["drawn"]), f"{where}: {got['skipped']} of {len(got['drawn'])} skipped"
-            short = [(text, round(r), round(d)) for text, r, d in zip(got["text"], got["reserved"], got["drawn"]) if r < d]
-            assert not short, f"{where}: blocks drawn taller than they reserve (px): {short}"
-            assert sum(got["reserved"]) <= 3 * sum(got["drawn"]), f"{where}: reserved {sum(got['reserved']):.0f} px " \
-                f"for {sum(got['drawn']):.0f} px drawn"
-            assert got["firstTop"] >= phone["height"], f"{where}: first marked block at {got['firstTop']:.0f} px"
-    finally:
-        context.close()
-    visit = Visit(browser, url, viewport={"width": 1280, "height": 900})
-    try:
-        skipped = visit.page.evaluate("[...document.querySelectorAll('.md-typeset > [data-later]')]"
-                                      ".filter(b => getComputedStyle(b).contentVisibility !== 'visible').length")
-        assert skipped == 0, f"{skipped} blocks skipped on a desktop"
-    finally:
-        visit.close()
+    tour = tours(page_dir)
+    for phone in PHONES:
+        where = f"{phone['width']}x{phone['height']}"
+        got = tour.phones[where]
+        assert not sum(got["shifts"]), f"{where}: layout shifts while loading: {got['shifts']}"
+        if page_dir in ("errata", "layouts", "multilayer-backprop"):
+            assert len(got["drawn"]) > 10, f"{where}: a long page with {len(got['drawn'])} blocks marked"
+        if not got["drawn"]:
+            continue
+        assert got["skipped"] == len(got["drawn"]), f"{where}: {got['skipped']} of {len(got['drawn'])} skipped"
+        short = [(text, round(r), round(d)) for text, r, d in zip(got["text"], got["reserved"], got["drawn"]) if r < d]
+        assert not short, f"{where}: blocks drawn taller than they reserve (px): {short}"
+        assert sum(got["reserved"]) <= 3 * sum(got["drawn"]), f"{where}: reserved {sum(got['reserved']):.0f} px " \
+            f"for {sum(got['drawn']):.0f} px drawn"
+        assert got["firstTop"] >= phone["height"], f"{where}: first marked block at {got['firstTop']:.0f} px"
+    skipped = tour.desktop["skipped_on_desktop"]
+    assert skipped == 0, f"{skipped} blocks skipped on a desktop"
 
 
 GLANCE_COLUMNS = """async () => {
@@ -629,28 +778,23 @@ DRAWN_TEXT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("page_dir", PAGE_DIRS)
-def test_every_formula_glyph_is_in_the_font_that_draws_it(browser, base_url, site_dir, page_dir):
+@pytest.mark.parametrize("page_dir", each_page())
+def test_every_formula_glyph_is_in_the_font_that_draws_it(tours, site_dir, page_dir):
     """The fonts are cut down to the characters the formulas use (hooks/katex.py), and the
     page preloads the fonts its formulas use. Checked against what chromium computes."""
-    visit = Visit(browser, f"{base_url}/{'' if page_dir == '.' else page_dir + '/'}")
-    try:
-        faces = katex_faces(site_dir)
-        drawn = visit.page.evaluate(DRAWN_TEXT)
-        preloaded = set(visit.page.evaluate(
-            "[...document.querySelectorAll('link[rel=preload][as=font]')].map(l => l.href.split('/').pop().replace('.woff2', ''))"))
-        used, missing = set(), []
-        for key, text in drawn.items():
-            family, weight, style = key.split("|")
-            if not family.startswith("KaTeX_"):
-                continue
-            name = face_for(faces, family, weight, style)
-            assert name, f"no KaTeX font for {key}"
-            used.add(name)
-            shipped = font_cmap(site_dir / "assets" / "katex" / "fonts" / f"{name}.woff2")
-            original = font_cmap(ROOT / "node_modules" / "katex" / "dist" / "fonts" / f"{name}.woff2")
-            missing += [f"{c!r} in {name}" for c in set(text) if ord(c) in original and ord(c) not in shipped]
-        assert not missing, f"glyphs cut from the fonts but used on the page: {sorted(missing)[:20]}"
-        assert used == preloaded, f"fonts drawn {sorted(used)}, preloaded {sorted(preloaded)}"
-    finally:
-        visit.close()
+    seen = tours(page_dir).desktop
+    faces = katex_faces(site_dir)
+    drawn, preloaded = seen["drawn_text"], seen["preloaded"]
+    used, missing = set(), []
+    for key, text in drawn.items():
+        family, weight, style = key.split("|")
+        if not family.startswith("KaTeX_"):
+            continue
+        name = face_for(faces, family, weight, style)
+        assert name, f"no KaTeX font for {key}"
+        used.add(name)
+        shipped = font_cmap(site_dir / "assets" / "katex" / "fonts" / f"{name}.woff2")
+        original = font_cmap(ROOT / "node_modules" / "katex" / "dist" / "fonts" / f"{name}.woff2")
+        missing += [f"{c!r} in {name}" for c in set(text) if ord(c) in original and ord(c) not in shipped]
+    assert not missing, f"glyphs cut from the fonts but used on the page: {sorted(missing)[:20]}"
+    assert used == preloaded, f"fonts drawn {sorted(used)}, preloaded {sorted(preloaded)}"

@@ -98,3 +98,52 @@ def test_no_third_party_file_is_committed():
     committed = [p for p in (ROOT / "docs").rglob("*") if p.suffix in {".woff", ".woff2", ".ttf", ".js"}
                  or p.name.startswith("katex")]
     assert not committed, committed
+
+
+# --- the build cache: executed notebooks are keyed by the snippets they import ------------
+
+def load_hook(name: str):
+    """A hook module loaded the way MkDocs loads it (its folder on sys.path meanwhile)."""
+    import importlib.util
+    import sys
+
+    path = ROOT / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_test_hook_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+def test_notebooks_are_keyed_by_every_snippet_they_import():
+    import ast
+
+    from test_notebooks import NOTEBOOKS, code_of, imported_snippets, read
+
+    hook = load_hook("notebooks")
+    found = {p.stem for p in hook.notebook_snippets(NOTEBOOKS, ROOT / "snippets")}
+    direct = set().union(*(imported_snippets(ast.parse(code_of(read(nb)))) for nb in NOTEBOOKS))
+    assert direct and direct <= found, (direct, found)
+    assert found < {p.stem for p in (ROOT / "snippets").glob("*.py")}, "a snippet no notebook imports is in the key"
+
+
+def test_notebook_keys_follow_imports_between_snippets_and_fall_back_to_every_snippet(tmp_path):
+    import nbformat
+
+    hook = load_hook("notebooks")
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    (snippets / "a.py").write_text("import numpy as np\nfrom b import f\n")
+    (snippets / "b.py").write_text("def f():\n    return 1\n")
+    (snippets / "c.py").write_text("")
+
+    def notebook(code: str) -> Path:
+        path = tmp_path / f"nb{len(list(tmp_path.glob('*.ipynb')))}.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
+        return path
+
+    assert [p.stem for p in hook.notebook_snippets([notebook("%matplotlib inline\nimport a")], snippets)] == ["a", "b"]
+    assert [p.stem for p in hook.notebook_snippets([notebook("x = (")], snippets)] == ["a", "b", "c"]
