@@ -254,8 +254,12 @@ def on_env(env, config, files):
         rendered = results[index]["html"]
         if _formulas[index]["display"]:
             # focusable, so a formula wider than the screen can be scrolled from the keyboard;
-            # the height it reserves while off screen (docs/assets/site.css) is its own
-            return (f'<div class="arithmatex" tabindex="0" style="contain-intrinsic-size:auto '
+            # the height it reserves while off screen (docs/assets/site.css) is its own.
+            # data-numbered: docs/assets/site.css widens a numbered formula's box; marked here,
+            # since a selector on the number (:has(.tag)) matches only once the parser has
+            # reached it, and a page painted before that moved the formula (a layout shift)
+            numbered = ' data-numbered' if '<span class="tag">' in rendered else ''
+            return (f'<div class="arithmatex"{numbered} tabindex="0" style="contain-intrinsic-size:auto '
                     f'{display_height_em(rendered):.2f}em">{rendered}</div>')
         return f'<span class="arithmatex">{rendered}</span>'
 
