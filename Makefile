@@ -16,6 +16,15 @@ ifneq ($(SOURCE_DATE_EPOCH),)
 export SOURCE_DATE_EPOCH
 endif
 
+# numpy's OpenBLAS picks AVX-512 kernels on CPUs that have them, and a full run once raised
+# a spurious "invalid value encountered in matmul" (a RuntimeWarning, hence an error here)
+# from a float32 product of finite (1, 3) and (3, 5) arrays, not reproducible alone: the
+# floating-point flags of a kernel that computes on padding lanes. The AVX2 kernels have no
+# such path; tests/test_safety_net.py checks the setting reaches numpy.
+ifeq ($(shell uname -m),x86_64)
+export OPENBLAS_CORETYPE ?= Haswell
+endif
+
 .PHONY: setup serve build test chromium bench pdf clean
 
 setup: $(STAMP) $(NODE_STAMP)

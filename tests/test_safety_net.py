@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -131,3 +132,14 @@ def test_no_control_characters(path: Path):
 def test_the_control_character_check_sees_a_tab():
     assert CONTROL.search("$S \\in \\mathbb{R}^{N \times C}$")     # "\t" + "imes": the slip it guards
     assert not CONTROL.search("$S \\in \\mathbb{R}^{N \\times C}$")
+
+
+@pytest.mark.skipif("OPENBLAS_CORETYPE" not in os.environ, reason="make test sets OPENBLAS_CORETYPE on x86_64")
+def test_numpy_uses_the_openblas_kernels_the_makefile_asks_for():
+    """The Makefile's OPENBLAS_CORETYPE (see its comment) only helps if numpy's OpenBLAS reads it;
+    a numpy wheel built against another BLAS, or an OpenBLAS that renames its kernels, shows here."""
+    import numpy  # noqa: F401  (threadpoolctl lists the libraries loaded so far)
+    from threadpoolctl import threadpool_info
+
+    found = [(lib["internal_api"], lib.get("architecture")) for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert ("openblas", os.environ["OPENBLAS_CORETYPE"]) in found, found
