@@ -75,10 +75,10 @@ pdf: build chromium
 
 # The graded assignments: `otter assign` on every master in assignments/ (it fails unless each
 # master's own solution scores full marks), writing the student notebooks and the autograder
-# zips into site/assignments/, next to the assignments page. Run it after `make build`, which
-# empties site/.
+# zips into site/assignments/, next to the assignments page. It builds the site first, since a
+# build empties site/.
 .PHONY: assignments
-assignments: $(STAMP)
+assignments: build
 	$(BIN)/python assignments/build.py site/assignments
 
 clean:
