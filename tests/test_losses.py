@@ -289,7 +289,7 @@ def svm_autograd(x, y):
 def test_svm_worked_example_by_hand():
     S = [[2.0, 2.5, -1.0], [0.5, 1.0, 1.5], [0.0, 0.0, 0.0]]
     y = [0, 2, 1]
-    # by hand: row 1 margins 1.5, -2; row 2 margins 0 (kink), 0.5; row 3 margins 1, 1
+    # by hand: row 0 margins 1.5, -2; row 1 margins 0 (kink), 0.5; row 2 margins 1, 1
     assert (2.5 - 2 + 1, -1 - 2 + 1, 0.5 - 1.5 + 1, 1 - 1.5 + 1) == (1.5, -2, 0, 0.5)
     loss, dS = svm_loss(np.array(S), np.array(y))
     loops_loss, loops_dx = svm_loops(S, y)
