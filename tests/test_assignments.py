@@ -339,11 +339,13 @@ def test_the_pages_workflow_publishes_the_assignments_after_the_last_build():
     steps = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())["jobs"]
     commands = [line.strip() for step in steps["build"]["steps"]
                 for line in step.get("run", "").splitlines() if line.strip()]
-    assert "make assignments" in commands
-    last_build = max(i for i, c in enumerate(commands) if c in ("make build", "make pdf"))
-    assert commands.index("make assignments") > last_build, "mkdocs build would empty site/"
+    makes = [c.split()[1:] for c in commands if c.startswith("make ")]
+    last = max((i for i, targets in enumerate(makes) if "assignments" in targets), default=None)
+    assert last is not None, f"no make assignments in {commands}"
+    later = [t for targets in makes[last + 1:] for t in targets if t in ("build", "pdf", "assignments")]
+    assert not later, f"make {' '.join(later)} after make assignments would empty site/"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "assignments/build.py site/assignments" in makefile
+    assert "\nassignments: build\n" in makefile and "assignments/build.py site/assignments" in makefile
 
 
 ALONE = r"""
