@@ -1,6 +1,6 @@
 """The build's on-disk cache, under .cache/ beside mkdocs.yml (git-ignored).
 
-Not a hook itself: katex.py, phone_layout.py and notebooks.py import it. Every entry is
+Not a hook itself: markdown_cache.py, katex.py, phone_layout.py and notebooks.py import it. Every entry is
 keyed by a hash of everything its value is computed from: the input, the source of the
 code that computes it (the hook's own file) and the versions of the tools involved. An
 entry can therefore only be reused for exactly the same computation, and a build with a
