@@ -11,8 +11,8 @@ What a conversion depends on, and so what its key holds:
   pymdownx.snippets' includes expanded by the site's own snippets settings: a changed
   snippet, section of a snippet or auto-appended file changes the key of exactly the
   pages that include it;
-- the page's own path, and the path and URL of every file of the site (MkDocs resolves
-  and checks links against them);
+- the page's own path, and the path, URL and inclusion of every file of the site
+  (MkDocs resolves and checks links against them);
 - the Markdown settings, MkDocs' link validation settings, this file, and the versions
   of MkDocs, Python-Markdown, pymdown-extensions and Pygments (the namespace: a change to
   any of them starts afresh).
@@ -104,7 +104,7 @@ def _namespace(config, files) -> str:
     return build_cache.digest(
         Path(__file__).read_bytes(), settings,
         build_cache.versions("mkdocs", "markdown", "pymdown-extensions", "pygments"),
-        json.dumps(sorted((f.src_uri, f.url) for f in files)),
+        json.dumps(sorted((f.src_uri, f.url, f.inclusion.name) for f in files)),
     )
 
 
