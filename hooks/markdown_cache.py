@@ -26,8 +26,9 @@ stored: it is converted, and warns, every time, as --strict needs.
 How a stored conversion is used: on_page_markdown (last of all) finds it and hands MkDocs
 an empty page to convert; on_page_content (first of all) puts the stored HTML back
 before any other hook sees the content. tests/test_offline_reproducible.py builds with a
-warm cache and compares every byte with a clean build; tests/test_build.py checks that
-an edited snippet reaches its page through a warm cache and that a warning is not cached.
+warm cache and compares every byte with a clean build; tests/test_markdown_cache.py checks
+that an edited snippet reaches its page through a warm cache and that a warning is not
+cached.
 """
 
 from __future__ import annotations
