@@ -1,12 +1,12 @@
 """The build's on-disk cache, under .cache/ beside mkdocs.yml (git-ignored).
 
-Not a hook itself: markdown_cache.py, katex.py, phone_layout.py and notebooks.py import it. Every entry is
-keyed by a hash of everything its value is computed from: the input, the source of the
-code that computes it (the hook's own file) and the versions of the tools involved. An
-entry can therefore only be reused for exactly the same computation, and a build with a
-warm cache writes the same bytes as a clean one (tests/test_offline_reproducible.py
-builds both and compares them byte for byte). Entries a build did not use are dropped at
-its end, so the cache holds one site's worth.
+Not a hook itself: markdown_cache.py, katex.py, phone_layout.py and notebooks.py import
+it. Every entry is keyed by a hash of everything its value is computed from: the input,
+the source of the code that computes it (the hook's own file) and the versions of the
+tools involved. An entry can therefore only be reused for exactly the same computation,
+and a build with a warm cache writes the same bytes as a clean one
+(tests/test_offline_reproducible.py builds both and compares them byte for byte).
+Entries a build did not use are dropped at its end, so the cache holds one site's worth.
 
 BUILD_CACHE_DIR=<folder> puts the cache there (an empty folder gives a clean build);
 BUILD_CACHE_DIR=off builds without one.

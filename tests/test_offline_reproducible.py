@@ -102,12 +102,14 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def test_a_warm_build_cache_changes_no_byte(clean_build, tmp_path):
-    """Every page's Markdown conversion, formula, cut font, phone layout and executed notebook comes from the cache
-    the clean build filled (the cache is unchanged afterwards: nothing was missing), and
-    every file of the site is byte for byte the clean build's."""
+    """Every page's Markdown conversion, formula, cut font, phone layout and executed
+    notebook comes from the cache the clean build filled (the cache is unchanged
+    afterwards: nothing was missing), and every file of the site is byte for byte the
+    clean build's."""
     clean = checked(clean_build)
     before = snapshot(clean_build.cache)
-    assert {"katex", "katex-fonts", "markdown", "phone-layout", "notebooks"} <= {k.split("/")[0] for k in before}, sorted(before)
+    namespaces = {k.split("/")[0] for k in before}
+    assert {"katex", "katex-fonts", "markdown", "phone-layout", "notebooks"} <= namespaces, sorted(before)
     proc = build(tmp_path / "warm", clean_build.cache, offline=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert snapshot(clean_build.cache) == before, "the warm build had to compute something again"
